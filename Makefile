@@ -1,0 +1,37 @@
+# Every target creates .venv when it is missing and installs what it needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: install run test lint bench quality clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Until the HTTP service lands, `make run` codes the seed articles and prints their events.
+run: install
+	$(BIN)/dyad code seeds/articles.jsonl --format jsonl
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install lint
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/bench_coder.py --write BENCHMARKS.md
+
+# Regenerate the README's "Quality" section from the gold sets in ../shared/gold.
+quality: install
+	$(BIN)/python bench/quality.py --update-readme README.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

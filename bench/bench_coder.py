@@ -1,0 +1,162 @@
+"""Measure coder throughput and memory against plain spaCy `nlp.pipe`, in the same run.
+
+Each side runs in its own fresh process over the seed corpus repeated to N articles, so that
+peak RSS is the process's own and neither side warms the other's caches.
+
+    python bench/bench_coder.py [--articles 500] [--write BENCHMARKS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds" / "articles.jsonl"
+
+
+def seed_corpus(count: int) -> list[tuple[str, str, str]]:
+    """Return (id, text, published) for the seed articles repeated to `count` articles."""
+    seeds = []
+    for line in SEEDS.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        text = (SEEDS.parent / record["file"]).read_text(encoding="utf-8")
+        seeds.append((record["id"], text, record["published_at"]))
+    return [(f"{seeds[i % len(seeds)][0]}-{i}", *seeds[i % len(seeds)][1:]) for i in range(count)]
+
+
+def count_tokens(texts: list[str]) -> int:
+    """Count the tokens spaCy's tokenizer makes of the texts."""
+    import spacy
+
+    tokenizer = spacy.blank("en")
+    return sum(len(tokenizer.make_doc(text)) for text in texts)
+
+
+def peak_rss_mb() -> float:
+    """Return this process's peak resident set size in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_side(side: str, count: int) -> dict:
+    """Time one side in this process and return its figures."""
+    corpus = seed_corpus(count)
+    texts = [text for _, text, _ in corpus]
+    if side == "coder":
+        from coder.pipeline import code_article, load_dictionaries, load_model
+
+        load_dictionaries(), load_model()  # loading is per process, not per article
+        start = time.perf_counter()
+        events = sum(
+            len(code_article(text, published=day, article_id=aid)) for aid, text, day in corpus
+        )
+    else:
+        from coder.nlp import MODEL_PACKAGES
+
+        nlp = _full_pipeline(MODEL_PACKAGES)
+        start = time.perf_counter()
+        events = sum(1 for _ in nlp.pipe(texts, batch_size=64))
+    seconds = time.perf_counter() - start
+    return {
+        "side": side,
+        "articles": count,
+        "tokens": count_tokens(texts),
+        "seconds": round(seconds, 3),
+        "events": events,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def _full_pipeline(packages: tuple[str, ...]):
+    """Load the full en_core_web_sm pipeline, every component enabled."""
+    import importlib
+
+    for package in packages:
+        try:
+            return importlib.import_module(package).load()
+        except ImportError:
+            continue
+    raise SystemExit("no spaCy English model installed")
+
+
+def measure(side: str, count: int) -> dict:
+    """Run one side in a fresh interpreter and return its figures."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--side", side, "--articles", str(count)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    """Describe the machine the figures come from."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cpu = platform.processor() or platform.machine()
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}"
+
+
+def report(coder: dict, baseline: dict) -> str:
+    """Render both sides and their ratio as a Markdown table."""
+    rows = []
+    for label, figures in (("dyad coder", coder), ("spaCy nlp.pipe, full pipeline", baseline)):
+        rate = figures["articles"] / figures["seconds"]
+        tokens = figures["tokens"] / figures["seconds"]
+        rows.append(
+            f"| {label} | {figures['articles']} | {figures['seconds']:.1f} | {rate:.1f} | "
+            f"{tokens:,.0f} | {figures['peak_rss_mb']:.0f} |"
+        )
+    ratio = baseline["seconds"] / coder["seconds"]
+    return "\n".join(
+        [
+            f"Machine: {machine()}. Corpus: the 5 seed articles repeated to "
+            f"{coder['articles']} articles ({coder['tokens']:,} tokens).",
+            "",
+            "| pipeline | articles | seconds | articles/s | tokens/s | peak RSS (MB) |",
+            "|---|---:|---:|---:|---:|---:|",
+            *rows,
+            "",
+            f"Speed ratio (coder / full nlp.pipe): **{ratio:.2f}x**; "
+            f"events coded: {coder['events']}.",
+        ]
+    )
+
+
+def write_section(path: Path, body: str) -> None:
+    """Replace the coder section of BENCHMARKS.md with fresh figures."""
+    start, end = "<!-- bench:coder:start -->", "<!-- bench:coder:end -->"
+    text = (
+        path.read_text(encoding="utf-8") if path.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
+    )
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    path.write_text(f"{head}{start}\n{body}\n{end}{tail}", encoding="utf-8")
+
+
+def main() -> None:
+    """Run both sides and print (and optionally write) the comparison."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--side", choices=("coder", "baseline"))
+    parser.add_argument("--write", type=Path, help="update this Markdown file's coder section")
+    args = parser.parse_args()
+    if args.side:
+        print(json.dumps(run_side(args.side, args.articles)))
+        return
+    body = report(measure("coder", args.articles), measure("baseline", args.articles))
+    print(body)
+    if args.write:
+        write_section(args.write, body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""The `dyad` command line: code articles, evaluate against gold sets."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from coder.articles import Article, InputError, read_inputs
+from coder.record import RECORD_FIELDS, Event
+
+FORMATS = ("jsonl", "csv", "json")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with its subcommands."""
+    parser = argparse.ArgumentParser(prog="dyad", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    code = commands.add_parser("code", help="code articles into CAMEO events")
+    code.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help=".txt/.html/.json/.jsonl file, or -"
+    )
+    code.add_argument("--format", choices=FORMATS, default="jsonl")
+    code.add_argument("--published", help="publication date (YYYY-MM-DD) for inputs without one")
+    code.add_argument("--output", "-o", help="write here instead of standard output")
+    evaluate = commands.add_parser("evaluate", help="score the coder on a gold JSON Lines file")
+    evaluate.add_argument("gold", metavar="GOLD.jsonl")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def progress(items: Iterable, total: int | None = None, unit: str = "article") -> Iterable:
+    """Wrap an iterable in a progress bar on stderr when stderr is a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(items, total=total, unit=unit, file=sys.stderr, disable=None, leave=False)
+
+
+def validate_published(value: str | None) -> str | None:
+    """Check a --published date, so a typo fails before any coding starts."""
+    from coder.pipeline import parse_published
+
+    if value is not None:
+        parse_published(value)
+    return value
+
+
+def coded_events(articles: Iterable[Article]) -> Iterator[Event]:
+    """Code each article and yield its events."""
+    from coder.pipeline import code_article
+
+    for article in articles:
+        try:
+            yield from code_article(
+                article.text, published=article.published, article_id=article.id
+            )
+        except ValueError as error:
+            raise InputError(f"article {article.id}: {error}") from None
+
+
+def write_events(events: Iterable[Event], output: TextIO, fmt: str) -> int:
+    """Write events in the chosen format and return how many were written."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(output, fieldnames=RECORD_FIELDS, lineterminator="\n")
+        writer.writeheader()
+    elif fmt == "json":
+        output.write("[")
+    for event in events:
+        record = event.to_dict()
+        if fmt == "csv":
+            writer.writerow(record)
+        elif fmt == "json":
+            output.write(("," if count else "") + "\n  " + json.dumps(record, ensure_ascii=False))
+        else:
+            output.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    if fmt == "json":
+        output.write("\n]\n" if count else "]\n")
+    return count
+
+
+def run_code(args: argparse.Namespace) -> int:
+    """Code the inputs and write their events."""
+    published = validate_published(args.published)
+    stdin_text = sys.stdin.read() if "-" in args.inputs else None
+    # Read every input first, so a bad record fails before any output is written.
+    articles = list(read_inputs(args.inputs, stdin_text, published))
+    events = coded_events(progress(articles, total=len(articles)))
+    if args.output:
+        with Path(args.output).open("w", encoding="utf-8", newline="") as handle:
+            write_events(events, handle, args.format)
+    else:
+        write_events(events, sys.stdout, args.format)
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """Score the coder on a gold file and print the figures."""
+    from coder.evaluate import evaluate_file, format_report
+    from coder.pipeline import code_article
+
+    def coder(text: str, published: str | None, record_id: str, dyad: bool) -> list[Event]:
+        return code_article(text, published=published, article_id=record_id, require_dyad=dyad)
+
+    report = evaluate_file(
+        Path(args.gold), coder, progress=lambda items: progress(items, unit="record")
+    )
+    print(json.dumps(report.as_dict(), indent=2) if args.json else format_report(report))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the `dyad` command and return its exit code."""
+    args = build_parser().parse_args(argv)
+    handlers = {"code": run_code, "evaluate": run_evaluate}
+    try:
+        return handlers[args.command](args)
+    except (InputError, ValueError) as error:
+        print(f"dyad: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dyad: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
