@@ -19,6 +19,11 @@ NP_DEPS = frozenset(
 # Phrases like "pro-Russia rebels" name a side, not the rebels' country.
 STANCE_PREFIXES = frozenset({"pro", "anti"})
 PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
+# Lower-case words that may stand inside a proper name ("Bank of England", "al-Qaeda").
+NAME_PARTICLES = frozenset(
+    "of the for and on in at to al el ad ud ul bin ibn de du da di del der den van von la le "
+    "y e".split()
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,10 @@ def entry_fits_case(entry: Entry, span: Span) -> bool:
     if entry.kind in (AGENT, BLOCKER):
         return True
     first = span[0].text
-    return first[:1].isupper() or first[:1].isdigit()
+    if not (first[:1].isupper() or first[:1].isdigit()):
+        return False
+    # "Islamic State" is a group, "an Islamic state" is not: every content word is capitalised.
+    return all(not t.text[:1].islower() or t.lower_ in NAME_PARTICLES for t in span[1:])
 
 
 def find_mentions(doc: Doc | Span, lexicon: Lexicon) -> list[Mention]:

@@ -6,9 +6,9 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from coder.lexicon import AGENT, BLOCKER, COUNTRY, METONYM, ORG, PERSON, Entry, Lexicon, Role
@@ -86,11 +86,28 @@ class Dictionaries:
     patterns: dict[str, list[VerbPattern]]
     controls: dict[str, ControlFamily]
     version: str
-    pattern_words: frozenset[str] = field(default_factory=frozenset)
 
     def control_family(self, lemma: str) -> ControlFamily | None:
         """Return the control family a verb lemma belongs to, if any."""
         return self.controls.get(lemma)
+
+    def family(self, name: str) -> ControlFamily | None:
+        """Return a control family by its name."""
+        return next((f for f in self.controls.values() if f.name == name), None)
+
+    def verbs_coded(self, code: str) -> frozenset[str]:
+        """Return the verbs that have a bare pattern (no further words) with this code."""
+        return self._bare_verbs.get(code, frozenset())
+
+    @cached_property
+    def _bare_verbs(self) -> dict[str, frozenset[str]]:
+        """Index bare verb patterns by code."""
+        index: dict[str, set[str]] = defaultdict(set)
+        for verb, patterns in self.patterns.items():
+            for pattern in patterns:
+                if not pattern.words:
+                    index[pattern.code].add(verb)
+        return {code: frozenset(verbs) for code, verbs in index.items()}
 
 
 def data_lines(path: Path) -> Iterator[tuple[int, str]]:

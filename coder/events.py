@@ -21,9 +21,29 @@ OBJECT_DEPS = frozenset({"dobj", "obj", "attr", "oprd"})
 NON_TARGET_PREPS = frozenset({"about", "via", "through", "during", "after", "before", "since"})
 # Verbs whose meaning lies in their object noun ("held talks", "began negotiations").
 LIGHT_VERBS = frozenset(
-    {"have", "conduct", "begin", "start", "continue", "resume", "stage", "launch", "open"}
+    {
+        "have",
+        "conduct",
+        "begin",
+        "start",
+        "continue",
+        "resume",
+        "stage",
+        "launch",
+        "open",
+        "take",
+        "make",
+        "deliver",
+        "extend",
+        "undertake",
+        "renew",
+        "step_up",
+        "carry_out",
+    }
 )
-LIGHT_VERB_STAND_IN = "hold"
+# Patterns of these verbs are tried for light verbs: "continued talks" as "held talks",
+# "extended aid to" as "provided aid to".
+LIGHT_VERB_STAND_INS = ("hold", "provide")
 PARTICLE_WORDS = frozenset({"down", "up", "out", "off", "back", "away", "over", "in", "on"})
 # Roots whose events between compound actors with no target run both ways ("X and Y met").
 RECIPROCAL_ROOTS = frozenset({"03", "04", "05", "06", "19"})
@@ -33,6 +53,15 @@ PLAIN_STATEMENT = "010"
 COOPERATION_ROOTS = frozenset({"03", "04", "05", "06", "07", "08"})
 REJECT_FAMILY = "reject"
 OBJECT_CONTROL_FAMILIES = frozenset({"appeal", "demand"})
+CLAUSE_PRONOUNS = frozenset({"it", "they", "we", "he", "she", "i"})
+DEMAND_FAMILY = "demand"
+INTENT_FAMILY = "intent"
+APPEAL_FAMILY = "appeal"
+# Codes that already are appeals, intents, demands, rejections or threats: a future tense
+# does not make them intents again.
+INTENT_ROOTS = frozenset({"01", "02", "03", "10", "12", "13"})
+# "China must drop barriers", said by someone, is a demand on China.
+OBLIGATION_AUX = frozenset({"must", "should", "ought"})
 # Stands in for a missing source or target when events are coded without requiring a dyad.
 UNKNOWN_ACTOR = Actor(UNKNOWN_ROOT, "", "", 0, 0)
 
@@ -175,6 +204,19 @@ def modality_of(verb: Token) -> Modality:
         token = token.head
 
 
+def is_announced_intent(verb: Token, modality: Modality) -> bool:
+    """Return True for an act announced for the future ("will visit", "said it would meet").
+
+    CAMEO codes such acts as intents (03x) or, for conflictual acts, threats (13x).
+    """
+    if modality.negated:
+        return False
+    if modality.future:
+        return True
+    reported = verb.dep_ == "ccomp"
+    return reported and any(a.lower_ in ("would", "'d") for a in children(verb, {"aux"}))
+
+
 def pattern_matches(pattern: VerbPattern, frame: Frame) -> bool:
     """Return True when every word of the pattern is found in the verb's frame."""
     nouns = frame_nouns(frame)
@@ -241,13 +283,37 @@ class SentenceCoder:
         Events may lack a source or target here (UNKNOWN_ACTOR): a wrapping verb can supply
         them ("urged Israel to release prisoners"), and `code` drops the rest.
         """
-        family = self.dicts.control_family(verb_key(verb))
+        family = self._family(verb)
         complement = self._complement(verb) if family else None
         if family and complement is not None:
             wrapped = self._wrapped(verb, family, complement)
             if wrapped:
                 return wrapped
         return self._direct(verb)
+
+    def _family(self, verb: Token) -> ControlFamily | None:
+        """Return the verb's control family; a statement that X *must* act is a demand."""
+        family = self.dicts.control_family(verb_key(verb))
+        for prep in children(verb, {"prep"}):
+            # "called on X to", "appealed to X to": the family is the verb with its preposition.
+            family = family or self.dicts.control_family(f"{verb.lemma_.lower()}_{prep.lower_}")
+        if family is not None and family.name == INTENT_FAMILY and children(verb, {"dobj"}):
+            # "wants Germany to pay": wanting someone else to act is an appeal.
+            family = self.dicts.family(APPEAL_FAMILY) or family
+        if family is None and verb.lemma_ == "be":
+            # "is ready to", "are willing to": the adjective carries the family.
+            for acomp in children(verb, {"acomp"}):
+                family = family or self.dicts.control_family(acomp.lemma_.lower())
+        if family is not None or verb.lemma_.lower() not in self._statement_verbs():
+            return family
+        for child in children(verb, {"ccomp"}):
+            if any(a.lower_ in OBLIGATION_AUX for a in children(child, {"aux"})):
+                return self.dicts.family(DEMAND_FAMILY)
+        return None
+
+    def _statement_verbs(self) -> frozenset[str]:
+        """Return the verbs whose plain pattern is a statement (say, declare, insist)."""
+        return self.dicts.verbs_coded(PLAIN_STATEMENT)
 
     def _complement(self, verb: Token) -> Token | None:
         """Return the verb of a wrapped clause (`agreed to MEET`, `urged X to RELEASE`)."""
@@ -263,13 +329,12 @@ class SentenceCoder:
     def _wrapped(self, verb: Token, family: ControlFamily, complement: Token) -> list[Coded]:
         """Code a control verb by mapping its complement's events through the family."""
         inner = self.code_clause(complement)
-        if not inner:
-            return []
-        self.consumed.add(complement.i)
         outer_subjects = self.actors_of(logical_subjects(verb))
-        controlled = children(verb, {"dobj"}) if family.name in OBJECT_CONTROL_FAMILIES else []
-        controlled_actors = self.actors_of(controlled)
+        controlled_actors = self.actors_of(self._controlled(verb, family, complement))
         modality = modality_of(verb)
+        if not inner:
+            return self._bare_request(verb, family, outer_subjects, controlled_actors)
+        self.consumed.add(complement.i)
         results = []
         for event in inner:
             sources = outer_subjects or [event.source]
@@ -290,13 +355,42 @@ class SentenceCoder:
                         )
         return results
 
+    @staticmethod
+    def _controlled(verb: Token, family: ControlFamily, complement: Token) -> list[Token]:
+        """Return who is asked or told to act: the object, or the complement's subject."""
+        if family.name not in OBJECT_CONTROL_FAMILIES:
+            return []
+        asked = [
+            obj
+            for prep, obj in prep_objects(verb)
+            if prep in ("on", "upon", "to") and obj.pos_ in ("PROPN", "NOUN", "PRON")
+        ]
+        return children(verb, {"dobj"}) or asked or children(complement, SUBJECT_DEPS)
+
+    def _bare_request(
+        self, verb: Token, family: ControlFamily, sources: list[Actor], targets: list[Actor]
+    ) -> list[Coded]:
+        """Code "X demanded that Y ..." when the demanded act itself codes as nothing."""
+        if not (sources and targets) or family.name not in OBJECT_CONTROL_FAMILIES:
+            return []
+        code = family.derive("*")
+        return [
+            Coded(code, s, t, verb, modality_of(verb), False, 0, False)
+            for s in sources
+            for t in targets
+            if s.code != t.code
+        ]
+
     def _direct(self, verb: Token) -> list[Coded]:
         """Code a verb by its own patterns."""
         frame = make_frame(verb)
         pattern = best_pattern(frame, self.dicts)
         if pattern is None and frame.key in LIGHT_VERBS:
-            frame = make_frame(verb, LIGHT_VERB_STAND_IN)
-            pattern = best_pattern(frame, self.dicts)
+            for stand_in in LIGHT_VERB_STAND_INS:
+                frame = make_frame(verb, stand_in)
+                pattern = best_pattern(frame, self.dicts)
+                if pattern is not None:
+                    break
         if pattern is None:
             return []
         sources = self.actors_of(list(frame.subjects))
@@ -308,6 +402,9 @@ class SentenceCoder:
         code = self._rejection(pattern.code, modality)
         if code != pattern.code:
             modality = replace(modality, negated=False)
+        elif is_announced_intent(verb, modality) and code[:2] not in INTENT_ROOTS:
+            family = self.dicts.family(INTENT_FAMILY)
+            code = family.derive(code) if family else code
         speech = pattern.code[:2] == STATEMENT_ROOT and bool(children(verb, {"ccomp"}))
         return self._pairs(sources, targets, code, verb, modality, speech, pattern, inferred)
 
@@ -317,7 +414,7 @@ class SentenceCoder:
             return code
         if not (modality.future or modality.hypothetical):
             return code
-        family = next((f for f in self.dicts.controls.values() if f.name == REJECT_FAMILY), None)
+        family = self.dicts.family(REJECT_FAMILY)
         return family.derive(code) if family else code
 
     def _pairs(
@@ -340,28 +437,44 @@ class SentenceCoder:
         ]
 
     def _targets(self, frame: Frame, pattern: VerbPattern) -> tuple[list[Actor], bool]:
-        """Return the pattern's target actors, or the best guess when it names no slot."""
-        if pattern.target_after == "":
-            return self.actors_of(list(frame.objects)), False
+        """Return the pattern's target actors, or the best guess when its slot names none."""
         if pattern.target_after:
             heads = [obj for prep, obj in frame.preps if prep == pattern.target_after]
-            return self.actors_of(heads), False
-        direct = self.actors_of(list(frame.objects))
-        if direct:
-            return direct, False
+        else:
+            heads = list(frame.objects)
+        named = self.actors_of(heads)
+        if named:
+            return named, False
         for prep, obj in frame.preps:
             if prep not in NON_TARGET_PREPS and (actors := self.actors_of([obj])):
                 return actors, True
         return [], True
 
     def actors_of(self, heads: list[Token]) -> list[Actor]:
-        """Return the actors of several noun phrase heads."""
+        """Return the actors of several noun phrase heads (pronouns resolved)."""
         actors: list[Actor] = []
         for head in heads:
-            for actor in self.resolver.actors_of(head):
+            found = self._antecedent(head) if head.lower_ in CLAUSE_PRONOUNS else []
+            for actor in found or self.resolver.actors_of(head):
                 if actor.code not in {a.code for a in actors}:
                     actors.append(actor)
         return actors
+
+    def _antecedent(self, pronoun: Token) -> list[Actor]:
+        """Resolve a subject pronoun in a reported clause to the governing clause's subject.
+
+        "Uganda said it had paid", "the rebels said they will release": the pronoun is the
+        speaker. Other pronouns fall back to the resolver (he/she: the last person named).
+        """
+        clause = pronoun.head
+        while clause.dep_ in ("ccomp", "xcomp", "conj", "advcl") and clause.head is not clause:
+            clause = clause.head
+            subjects = [
+                s for s in children(clause, SUBJECT_DEPS) if s.lower_ not in CLAUSE_PRONOUNS
+            ]
+            if subjects:
+                return self.actors_of(subjects)
+        return []
 
 
 def merge(outer: Modality, inner: Modality) -> Modality:

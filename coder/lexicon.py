@@ -15,6 +15,8 @@ PERSON = "person"  # a named person whose code depends on the date
 BLOCKER = "blocker"  # a longer name that is no actor: "New Mexico" must not code as MEX
 
 KINDS = (COUNTRY, METONYM, ORG, AGENT, PERSON, BLOCKER)
+# Agents that mean "out of office": the undated guess prefers any other role.
+FORMER_AGENTS = ("ELI",)
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,9 @@ class Entry:
         return min(self.roles, key=lambda role: role.distance(day)).code
 
     def _undated_code(self) -> str:
-        """Return the open-ended latest role's code, the best guess without a date."""
-        open_roles = [role for role in self.roles if role.end is None]
-        return (open_roles or list(self.roles))[-1].code
+        """Return the latest office's code: without a date, a person is named for an office."""
+        offices = [role for role in self.roles if not role.code.endswith(FORMER_AGENTS)]
+        return (offices or list(self.roles))[-1].code
 
 
 @dataclass

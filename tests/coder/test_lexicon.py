@@ -51,8 +51,8 @@ def test_nearest_role_when_none_covers_the_date():
     assert two.code_on(date(2014, 12, 1)) == "BBBGOV"
 
 
-def test_undated_lookup_takes_the_open_latest_role():
-    assert BIDEN.code_on(None) == "USAELI"
+def test_undated_lookup_takes_the_latest_office():
+    assert BIDEN.code_on(None) == "USAGOV"
 
 
 def test_longest_phrase_wins():
