@@ -50,13 +50,13 @@ def run_side(side: str, count: int) -> dict:
     corpus = seed_corpus(count)
     texts = [text for _, text, _ in corpus]
     if side == "coder":
-        from coder.pipeline import code_article, load_dictionaries, load_model
+        from coder.dictionaries import load_dictionaries
+        from coder.nlp import load_model
+        from coder.pipeline import code_articles
 
         load_dictionaries(), load_model()  # loading is per process, not per article
         start = time.perf_counter()
-        events = sum(
-            len(code_article(text, published=day, article_id=aid)) for aid, text, day in corpus
-        )
+        events = sum(len(coded) for _, coded in code_articles(corpus))
     else:
         from coder.nlp import MODEL_PACKAGES
 

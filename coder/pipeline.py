@@ -7,12 +7,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from coder.actors import PERSONAL_PRONOUNS, ActorResolver, ArticleContext, find_mentions
 from coder.dictionaries import Dictionaries, load_dictionaries
 from coder.events import Coded, SentenceCoder
-from coder.nlp import load_model
+from coder.nlp import parse
 from coder.record import CODER_VERSION, Event, make_event_id
 from coder.text import clean_text
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 PARSE_BATCH_SIZE = 64
+# Articles whose sentences are parsed together: bigger batches amortise the parser's overhead.
+ARTICLES_PER_CHUNK = 32
 # A dyad needs two actors; sentences with fewer mentions are never parsed.
 MIN_MENTIONS = 2
 
@@ -84,6 +87,42 @@ def _mention_count(sent: Doc, dicts: Dictionaries) -> int:
     return len(find_mentions(sent, dicts.lexicon)) + pronouns
 
 
+@dataclass(frozen=True)
+class PreparedArticle:
+    """An article cleaned and split, with the sentences worth parsing."""
+
+    article_id: str
+    day: date | None
+    sentences: list[Sentence]
+    require_dyad: bool
+
+
+def prepare(
+    text: str, published: date | datetime | str | None, article_id: str | None, require_dyad: bool
+) -> PreparedArticle:
+    """Clean an article and pick the sentences that may hold an event."""
+    dicts = load_dictionaries()
+    minimum = MIN_MENTIONS if require_dyad else 0
+    return PreparedArticle(
+        article_id=article_id or default_article_id(text),
+        day=parse_published(published),
+        sentences=candidate_sentences(clean_text(text), dicts, minimum),
+        require_dyad=require_dyad,
+    )
+
+
+def code_prepared(article: PreparedArticle, docs: Iterable[Doc]) -> list[Event]:
+    """Code the parsed sentences of one article, in order (pronouns refer backwards)."""
+    dicts = load_dictionaries()
+    context = ArticleContext(day=article.day)
+    events: list[Event] = []
+    for sentence, doc in zip(article.sentences, docs, strict=True):
+        resolver = ActorResolver(doc[:], dicts.lexicon, context)
+        for coded in SentenceCoder(doc[:], resolver, dicts, article.require_dyad).code():
+            events.append(to_event(coded, sentence, article.article_id, article.day, dicts))
+    return events
+
+
 def code_article(
     text: str,
     *,
@@ -96,27 +135,22 @@ def code_article(
     With `require_dyad=False` (for event-type-only evaluation), events whose source or target is
     not found are kept with the actor code `---`.
     """
-    day = parse_published(published)
-    article_id = article_id or default_article_id(text)
-    dicts = load_dictionaries()
-    minimum = MIN_MENTIONS if require_dyad else 0
-    sentences = candidate_sentences(clean_text(text), dicts, minimum)
-    docs = load_model().pipe((s.text for s in sentences), batch_size=PARSE_BATCH_SIZE)
-    context = ArticleContext(day=day)
-    events: list[Event] = []
-    for sentence, doc in zip(sentences, docs, strict=True):
-        resolver = ActorResolver(doc[:], dicts.lexicon, context)
-        for coded in SentenceCoder(doc[:], resolver, dicts, require_dyad).code():
-            events.append(to_event(coded, sentence, article_id, day, dicts))
-    return events
+    article = prepare(text, published, article_id, require_dyad)
+    docs = parse((s.text for s in article.sentences), batch_size=PARSE_BATCH_SIZE)
+    return code_prepared(article, docs)
 
 
 def code_articles(
-    articles: Iterable[tuple[str, str, date | str | None]],
+    articles: Iterable[tuple[str, str, date | str | None]], chunk_size: int = ARTICLES_PER_CHUNK
 ) -> Iterator[tuple[str, list[Event]]]:
-    """Code (article_id, text, published) triples, yielding each article's events."""
-    for article_id, text, published in articles:
-        yield article_id, code_article(text, published=published, article_id=article_id)
+    """Code (article_id, text, published) triples, parsing the sentences of many at once."""
+    iterator = iter(articles)
+    while chunk := list(islice(iterator, chunk_size)):
+        prepared = [prepare(text, day, article_id, True) for article_id, text, day in chunk]
+        texts = [s.text for article in prepared for s in article.sentences]
+        docs = parse(texts, batch_size=PARSE_BATCH_SIZE)
+        for article in prepared:
+            yield article.article_id, code_prepared(article, islice(docs, len(article.sentences)))
 
 
 def confidence(coded: Coded) -> float:
