@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 UNKNOWN_ROOT = "---"
+# International organizations take an agent ("UN troops" -> IGOUNOMIL); other groups do not.
+STACKING_ROOTS = ("IGO", "NGO")
 # Modifiers that stay inside an actor's noun phrase; relative clauses and conjuncts do not.
 NP_DEPS = frozenset(
     {"compound", "amod", "poss", "nmod", "det", "appos", "flat", "nummod", "npadvmod", "case"}
@@ -202,7 +204,8 @@ class ActorResolver:
         indices = {t.i for t in tokens}
         inside = [m for m in self.mentions if m.start in indices and self._names_actor(head, m)]
         actor = self._compose(head, inside, tokens)
-        if actor is not None and actor.is_person:
+        # "he" refers back to a person named as a subject, not one in a side phrase.
+        if actor is not None and actor.is_person and head.dep_ in ("nsubj", "nsubjpass"):
             self.context.last_person = actor
         return actor
 
@@ -263,6 +266,9 @@ def combine(root: Entry | None, agent: Entry | None, day: date | None) -> tuple[
     if root and root.kind == METONYM and not agent_code:
         return root_code, f"{root.name} government"
     if agent_code and root_code.endswith(agent_code):
+        agent_code = ""
+    if root and root.kind == ORG and not root_code.startswith(STACKING_ROOTS):
+        # An armed group's or party's own code is complete: "Taliban fighters" stay AFGREB.
         agent_code = ""
     if root and root.kind == METONYM and agent_code:
         root_code = root_code[:3]

@@ -86,6 +86,7 @@ class Dictionaries:
     patterns: dict[str, list[VerbPattern]]
     controls: dict[str, ControlFamily]
     version: str
+    iso3_by_iso2: dict[str, str]
 
     def control_family(self, lemma: str) -> ControlFamily | None:
         """Return the control family a verb lemma belongs to, if any."""
@@ -167,6 +168,15 @@ def load_countries(path: Path) -> Iterator[Entry]:
         for phrase in [name, *split_list(others), *split_list(adjectives), *split_list(capitals)]:
             yield from _entries([phrase], COUNTRY, country, name)
         yield from _entries(split_list(metonyms), METONYM, government, name)
+
+
+def load_iso_codes(path: Path) -> dict[str, str]:
+    """Map ISO 3166 alpha-2 codes to alpha-3 codes."""
+    codes = {}
+    for number, line in data_lines(path):
+        iso3, iso2, *_ = split_fields(path, number, line, 7)
+        codes[iso2] = iso3
+    return codes
 
 
 def _entries(phrases: list[str], kind: str, roles: tuple[Role, ...], name: str) -> Iterator[Entry]:
@@ -343,6 +353,7 @@ def load_dictionaries(data_dir: Path = DATA_DIR) -> Dictionaries:
         patterns=patterns,
         controls=controls,
         version=content_hash(data_dir),
+        iso3_by_iso2=load_iso_codes(data_dir / "countries.txt"),
     )
 
 

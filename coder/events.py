@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from coder.actors import UNKNOWN_ROOT, Actor, ActorResolver
 from coder.dictionaries import PREPOSITIONS, ControlFamily, Dictionaries, VerbPattern
+from coder.places import place_country
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
@@ -18,6 +19,8 @@ NEGATORS = frozenset({"not", "n't", "never", "no"})
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 OBJECT_DEPS = frozenset({"dobj", "obj", "attr", "oprd"})
 # Prepositions that name a topic or a medium, never the target of an event.
+# Prepositions whose object may be a place that stands for its country.
+LOCATION_PREPS = frozenset({"in", "at", "to", "into", "inside"})
 NON_TARGET_PREPS = frozenset({"about", "via", "through", "during", "after", "before", "since"})
 # Verbs whose meaning lies in their object noun ("held talks", "began negotiations").
 LIGHT_VERBS = frozenset(
@@ -124,7 +127,10 @@ def is_particle(verb: Token, child: Token) -> bool:
 
 
 def is_passive(verb: Token) -> bool:
-    """Return True for a passive clause."""
+    """Return True for a passive clause, or a past participle modifying a noun ("troops
+    killed by rebels")."""
+    if verb.dep_ == "acl" and verb.tag_ == "VBN":
+        return True
     return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
 
 
@@ -155,8 +161,10 @@ def logical_subjects(verb: Token) -> list[Token]:
         return subjects
     head = verb.head
     if verb.dep_ == "xcomp" and head is not verb:
-        objects = children(head, {"dobj"})
-        return objects or logical_subjects(head)
+        # Object control ("urged Israel to"), then the subject of a passive ("Obama is
+        # scheduled to attend"), then the governing verb's own subject.
+        controllers = children(head, {"dobj"}) or children(head, {"nsubjpass"})
+        return controllers or logical_subjects(head)
     if verb.dep_ in ("conj", "advcl") and head is not verb and head.pos_ in ("VERB", "AUX"):
         return logical_subjects(head)
     if verb.dep_ == "relcl" and head is not verb:
@@ -166,6 +174,8 @@ def logical_subjects(verb: Token) -> list[Token]:
 
 def logical_objects(verb: Token) -> list[Token]:
     """Return the heads of the clause's logical direct object."""
+    if verb.dep_ == "acl" and verb.tag_ == "VBN":
+        return [verb.head]
     if is_passive(verb):
         return children(verb, {"nsubjpass"})
     return children(verb, OBJECT_DEPS)
@@ -329,12 +339,13 @@ class SentenceCoder:
     def _wrapped(self, verb: Token, family: ControlFamily, complement: Token) -> list[Coded]:
         """Code a control verb by mapping its complement's events through the family."""
         inner = self.code_clause(complement)
+        # What is demanded, promised or refused has not happened: no verb below stands alone.
+        self.consumed.update(t.i for t in complement.subtree if t.pos_ in ("VERB", "AUX"))
         outer_subjects = self.actors_of(logical_subjects(verb))
         controlled_actors = self.actors_of(self._controlled(verb, family, complement))
         modality = modality_of(verb)
         if not inner:
             return self._bare_request(verb, family, outer_subjects, controlled_actors)
-        self.consumed.add(complement.i)
         results = []
         for event in inner:
             sources = outer_subjects or [event.source]
@@ -448,7 +459,20 @@ class SentenceCoder:
         for prep, obj in frame.preps:
             if prep not in NON_TARGET_PREPS and (actors := self.actors_of([obj])):
                 return actors, True
+        for prep, obj in frame.preps:
+            if prep in LOCATION_PREPS and (place := self._place_actor(obj)):
+                return [place], True
         return [], True
+
+    def _place_actor(self, token: Token) -> Actor | None:
+        """Return the country of a named place ("in Zurich" -> CHE), if the gazetteer knows it."""
+        if token.pos_ != "PROPN":
+            return None
+        words = [t for t in token.subtree if t.dep_ in ("compound", "flat") or t is token]
+        start, end = words[0].idx, words[-1].idx + len(words[-1].text)
+        name = token.doc.text[start:end]
+        iso3 = self.dicts.iso3_by_iso2.get(place_country(name) or "")
+        return Actor(iso3, name, name, start, end) if iso3 else None
 
     def actors_of(self, heads: list[Token]) -> list[Actor]:
         """Return the actors of several noun phrase heads (pronouns resolved)."""
@@ -467,7 +491,8 @@ class SentenceCoder:
         speaker. Other pronouns fall back to the resolver (he/she: the last person named).
         """
         clause = pronoun.head
-        while clause.dep_ in ("ccomp", "xcomp", "conj", "advcl") and clause.head is not clause:
+        # Not through adverbial clauses: in "X warned Y would act if it attacked", "it" is not X.
+        while clause.dep_ in ("ccomp", "xcomp", "conj") and clause.head is not clause:
             clause = clause.head
             subjects = [
                 s for s in children(clause, SUBJECT_DEPS) if s.lower_ not in CLAUSE_PRONOUNS
