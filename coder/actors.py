@@ -18,6 +18,13 @@ STACKING_ROOTS = ("IGO", "NGO")
 NP_DEPS = frozenset(
     {"compound", "amod", "poss", "nmod", "det", "appos", "flat", "nummod", "npadvmod", "case"}
 )
+NP_PREPOSITIONS = frozenset({"of"})
+WIDE_NP_PREPOSITIONS = frozenset({"of", "in", "from", "throughout", "across"})
+# Heads that count people rather than name them: "thousands of students in Jakarta".
+COLLECTIVES = frozenset(
+    "thousands hundreds tens dozens millions scores group groups members crowd crowds number "
+    "some many majority delegation team".split()
+)
 # Phrases like "pro-Russia rebels" name a side, not the rebels' country.
 STANCE_PREFIXES = frozenset({"pro", "anti"})
 PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
@@ -132,16 +139,22 @@ def _after_stance_prefix(lower: list[str], i: int) -> bool:
     return i >= 2 and lower[i - 1] == "-" and lower[i - 2] in STANCE_PREFIXES
 
 
-def np_tokens(head: Token) -> list[Token]:
-    """Return the tokens of the noun phrase headed by `head`, without clauses or conjuncts."""
+def np_tokens(head: Token, wide: bool = False) -> list[Token]:
+    """Return the tokens of the noun phrase headed by `head`, without clauses or conjuncts.
+
+    "of" phrases belong to it ("the president of Russia"); with `wide`, for phrases about
+    people, so do "in" and "from" ("demonstrators in Baghdad", "refugees from Syria"), which
+    elsewhere name a place, not an actor ("talks in Beijing").
+    """
     found = [head]
+    prepositions = WIDE_NP_PREPOSITIONS if wide else NP_PREPOSITIONS
     for child in head.children:
         if child.dep_ in NP_DEPS:
             found.extend(np_tokens(child))
-        elif child.dep_ == "prep" and child.lower_ == "of":
+        elif child.dep_ == "prep" and child.lower_ in prepositions:
             for pobj in child.children:
                 if pobj.dep_ == "pobj":
-                    found.extend(np_tokens(pobj))
+                    found.extend(np_tokens(pobj, wide))
     return found
 
 
@@ -155,9 +168,9 @@ def np_heads(head: Token) -> list[Token]:
     return heads
 
 
-def np_variants(head: Token) -> list[list[Token]]:
+def np_variants(head: Token, wide: bool = False) -> list[list[Token]]:
     """Return the phrase's tokens, and one variant per coordinated modifier ("US and British")."""
-    tokens = np_tokens(head)
+    tokens = np_tokens(head, wide)
     variants = [tokens]
     for token in tokens:
         if token is head or token.dep_ not in ("amod", "compound", "poss", "nmod"):
@@ -186,7 +199,8 @@ class ActorResolver:
             return [self.context.last_person] if self.context.last_person else []
         actors: list[Actor] = []
         for np_head in np_heads(head):
-            for tokens in np_variants(np_head):
+            wide = np_head.i in self.by_token or np_head.lower_ in COLLECTIVES
+            for tokens in np_variants(np_head, wide):
                 actor = self.actor_from(np_head, tokens)
                 if actor is not None and actor.code not in {a.code for a in actors}:
                     actors.append(actor)

@@ -19,6 +19,8 @@ NEGATORS = frozenset({"not", "n't", "never", "no"})
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 OBJECT_DEPS = frozenset({"dobj", "obj", "attr", "oprd"})
 # Prepositions that name a topic or a medium, never the target of an event.
+# Clauses that state what an act is for: its target is often the act's target.
+PURPOSE_DEPS = frozenset({"advcl", "xcomp", "acl"})
 # Prepositions whose object may be a place that stands for its country.
 LOCATION_PREPS = frozenset({"in", "at", "to", "into", "inside"})
 NON_TARGET_PREPS = frozenset({"about", "via", "through", "during", "after", "before", "since"})
@@ -462,7 +464,22 @@ class SentenceCoder:
         for prep, obj in frame.preps:
             if prep in LOCATION_PREPS and (place := self._place_actor(obj)):
                 return [place], True
-        return [], True
+        return self._purpose_target(frame.verb), True
+
+    def _purpose_target(self, verb: Token) -> list[Actor]:
+        """Return the target named by the act's purpose: "blocked roads demanding that the
+        government resign", "began a hunger strike to protest President Assad's policy"."""
+        for clause in children(verb, PURPOSE_DEPS):
+            if clause.pos_ not in ("VERB", "AUX"):
+                continue
+            frame = make_frame(clause)
+            for head in (*frame.objects, *(obj for _, obj in frame.preps)):
+                if actors := self.actors_of([head]):
+                    return actors
+            for ccomp in children(clause, {"ccomp"}):
+                if actors := self.actors_of(children(ccomp, SUBJECT_DEPS)):
+                    return actors
+        return []
 
     def _place_actor(self, token: Token) -> Actor | None:
         """Return the country of a named place ("in Zurich" -> CHE), if the gazetteer knows it."""
