@@ -30,7 +30,7 @@ class VerbPattern:
 
     code: str
     verb: str
-    words: tuple[str, ...]
+    words: tuple[frozenset[str], ...]  # each position: the words (or a class's) that fit
     # None: no explicit slot; "": the direct object; a preposition: that preposition's object.
     target_after: str | None
     order: int
@@ -271,37 +271,58 @@ def load_cameo(path: Path) -> dict[str, CameoCode]:
     return table
 
 
-def parse_pattern(text: str, code: str, order: int) -> VerbPattern:
-    """Parse one pattern such as `hold talk with +`."""
+def parse_pattern(
+    text: str, code: str, order: int, classes: dict[str, frozenset[str]]
+) -> list[VerbPattern]:
+    """Parse one pattern such as `hold talk with +` or `@GIVE @AID to +` (one per verb)."""
     words = text.lower().split()
     target_after: str | None = None
-    literal: list[str] = []
+    literal: list[frozenset[str]] = []
     for word in words[1:]:
         if word == TARGET:
-            target_after = literal[-1] if literal and literal[-1] in PREPOSITIONS else ""
+            last = literal[-1] if literal else frozenset()
+            target_after = next(iter(last)) if len(last) == 1 and last <= PREPOSITIONS else ""
         else:
-            literal.append(word)
-    return VerbPattern(code, words[0], tuple(literal), target_after, order)
+            literal.append(expand_word(word, classes))
+    verbs = sorted(expand_word(words[0], classes))
+    return [VerbPattern(code, verb, tuple(literal), target_after, order) for verb in verbs]
+
+
+def expand_word(word: str, classes: dict[str, frozenset[str]]) -> frozenset[str]:
+    """Return the words a pattern word stands for: itself, or a class's members."""
+    if not word.startswith(CLASS_MARK):
+        return frozenset({word})
+    if word not in classes:
+        raise DictionaryError(f"unknown word class {word}")
+    return classes[word]
 
 
 PREPOSITIONS = frozenset(
     "with against on to for from over of in into at by about toward towards upon between "
     "across through within without among amid after before under".split()
 )
+CLASS_MARK = "@"
 
 
 def load_patterns(path: Path, cameo: dict[str, CameoCode]) -> dict[str, list[VerbPattern]]:
     """Load the verb patterns, indexed by verb, most specific first."""
     index: dict[str, list[VerbPattern]] = defaultdict(list)
+    classes: dict[str, frozenset[str]] = {}
     order = 0
     for number, line in data_lines(path):
         code, patterns = split_fields(path, number, line, 2)
+        if code.startswith(CLASS_MARK):
+            classes[code.lower()] = frozenset(w.lower() for w in split_list(patterns))
+            continue
         if code not in cameo:
             raise DictionaryError(f"{path.name}:{number}: unknown CAMEO code {code}")
         for text in split_list(patterns):
             order += 1
-            pattern = parse_pattern(text, code, order)
-            index[pattern.verb].append(pattern)
+            try:
+                for pattern in parse_pattern(text, code, order, classes):
+                    index[pattern.verb].append(pattern)
+            except DictionaryError as error:
+                raise DictionaryError(f"{path.name}:{number}: {error}") from None
     for patterns in index.values():
         patterns.sort(key=lambda p: (-p.specificity, p.order))
     return dict(index)

@@ -233,9 +233,9 @@ def pattern_matches(pattern: VerbPattern, frame: Frame) -> bool:
     """Return True when every word of the pattern is found in the verb's frame."""
     nouns = frame_nouns(frame)
     prep_words = {prep for prep, _ in frame.preps}
-    for word in pattern.words:
-        pool = prep_words if word in PREPOSITIONS else nouns
-        if word not in pool:
+    for alternatives in pattern.words:
+        pool = prep_words if alternatives <= PREPOSITIONS else nouns
+        if alternatives.isdisjoint(pool):
             return False
     return True
 
