@@ -61,6 +61,10 @@ OBJECT_CONTROL_FAMILIES = frozenset({"appeal", "demand"})
 CLAUSE_PRONOUNS = frozenset({"it", "they", "we", "he", "she", "i"})
 DEMAND_FAMILY = "demand"
 INTENT_FAMILY = "intent"
+MATERIAL_CONFLICT_ROOTS = frozenset({"15", "16", "17", "18", "19", "20"})
+ACCUSE_CODE = "112"
+CLAIM_CODE = "015"
+MEDIA_AGENT = "MED"
 APPEAL_FAMILY = "appeal"
 # Codes that already are appeals, intents, demands, rejections or threats: a future tense
 # does not make them intents again.
@@ -295,6 +299,9 @@ class SentenceCoder:
         Events may lack a source or target here (UNKNOWN_ACTOR): a wrapping verb can supply
         them ("urged Israel to release prisoners"), and `code` drops the rest.
         """
+        allegation = self._allegation(verb)
+        if allegation:
+            return allegation
         family = self._family(verb)
         complement = self._complement(verb) if family else None
         if family and complement is not None:
@@ -302,6 +309,48 @@ class SentenceCoder:
             if wrapped:
                 return wrapped
         return self._direct(verb)
+
+    def _allegation(self, verb: Token) -> list[Coded]:
+        """Code "X said Y attacked Z" as the reported act and X accusing Y (112), or X
+        claiming its own act (015).
+
+        A party's report of another's violence is also an accusation. News media are
+        reporters, not parties: their reports code the act alone.
+        """
+        if verb.lemma_.lower() not in self._statement_verbs():
+            return []
+        speakers = [
+            a for a in self.actors_of(logical_subjects(verb)) if not is_media(a) and a.root != "---"
+        ]
+        # Only a claim that comes first ("X said that Y attacked Z"): a trailing attribution
+        # ("Y attacked Z, police said") is how news cites its source, not an accusation.
+        clauses = [
+            c for c in children(verb, {"ccomp"}) if c.pos_ in ("VERB", "AUX") and c.i > verb.i
+        ]
+        if not speakers or not clauses:
+            return []
+        reported = [e for c in clauses for e in self.code_clause(c)]
+        violent = [e for e in reported if e.code[:2] in MATERIAL_CONFLICT_ROOTS]
+        if not violent:
+            return []
+        for clause in clauses:
+            self.consumed.update(t.i for t in clause.subtree if t.pos_ in ("VERB", "AUX"))
+        accusations = [self._accusation(verb, s, e) for s in speakers for e in violent]
+        return reported + accusations
+
+    def _accusation(self, verb: Token, speaker: Actor, event: Coded) -> Coded:
+        """Turn a reported act into the speaker's accusation, or its claim of responsibility."""
+        own_act = event.source.root == speaker.root
+        code, target = (CLAIM_CODE, event.target) if own_act else (ACCUSE_CODE, event.source)
+        return replace(
+            event,
+            code=code,
+            source=speaker,
+            target=target,
+            verb=verb,
+            speech=False,
+            modality=modality_of(verb),
+        )
 
     def _family(self, verb: Token) -> ControlFamily | None:
         """Return the verb's control family; a statement that X *must* act is a demand."""
@@ -517,6 +566,11 @@ class SentenceCoder:
             if subjects:
                 return self.actors_of(subjects)
         return []
+
+
+def is_media(actor: Actor) -> bool:
+    """Return True for news media, who report events rather than take part in them."""
+    return MEDIA_AGENT in [actor.code[i : i + 3] for i in range(3, len(actor.code), 3)]
 
 
 def merge(outer: Modality, inner: Modality) -> Modality:

@@ -502,3 +502,24 @@ def test_pronoun_in_conditional_clause_is_not_the_main_subject():
         "if it attacked Ukraine."
     )
     assert not find(events, "GBR", "19", "UKR"), show(events)
+
+
+# ----- allegations in reported speech -----
+
+
+def test_a_partys_claim_that_another_attacked_is_also_an_accusation():
+    events = code("Ukraine said that Russian troops shelled Ukrainian positions.")
+    assert find(events, "UKR", "11", "RUS"), show(events)
+    assert find(events, "RUS", "19", "UKR"), show(events)
+
+
+def test_a_claim_of_ones_own_attack_is_a_claim_of_responsibility():
+    events = code("The Taliban said that they attacked an Afghan army base.")
+    codes = {e.event_code for e in events if e.source_code.startswith("AFGREB")}
+    assert "015" in codes, show(events)
+
+
+def test_trailing_attribution_keeps_the_reported_act():
+    events = code("Syrian rebels attacked a Turkish army convoy near Idlib, officials said.")
+    assert find(events, "SYR", "19", "TUR"), show(events)
+    assert not [e for e in events if e.event_code == "112"], show(events)
