@@ -52,6 +52,7 @@ LIGHT_VERB_STAND_INS = ("hold", "provide")
 PARTICLE_WORDS = frozenset({"down", "up", "out", "off", "back", "away", "over", "in", "on"})
 # Roots whose events between compound actors with no target run both ways ("X and Y met").
 RECIPROCAL_ROOTS = frozenset({"03", "04", "05", "06", "19"})
+RECIPROCAL_CODES = frozenset({"019"})  # "X and Y reached a consensus"
 STATEMENT_ROOT = "01"
 PLAIN_STATEMENT = "010"
 # A negated promise of cooperation ("would not provide support") is a rejection.
@@ -393,7 +394,7 @@ class SentenceCoder:
         # What is demanded, promised or refused has not happened: no verb below stands alone.
         self.consumed.update(t.i for t in complement.subtree if t.pos_ in ("VERB", "AUX"))
         outer_subjects = self.actors_of(logical_subjects(verb))
-        controlled_actors = self.actors_of(self._controlled(verb, family, complement))
+        controlled_actors = self._controlled(verb, family, complement)
         modality = modality_of(verb)
         if not inner:
             return self._bare_request(verb, family, outer_subjects, controlled_actors)
@@ -417,17 +418,16 @@ class SentenceCoder:
                         )
         return results
 
-    @staticmethod
-    def _controlled(verb: Token, family: ControlFamily, complement: Token) -> list[Token]:
-        """Return who is asked or told to act: the object, or the complement's subject."""
+    def _controlled(self, verb: Token, family: ControlFamily, complement: Token) -> list[Actor]:
+        """Return who is asked or told to act: the object, "on X", or the complement's
+        subject ("demanded that the US cancel")."""
         if family.name not in OBJECT_CONTROL_FAMILIES:
             return []
-        asked = [
-            obj
-            for prep, obj in prep_objects(verb)
-            if prep in ("on", "upon", "to") and obj.pos_ in ("PROPN", "NOUN", "PRON")
-        ]
-        return children(verb, {"dobj"}) or asked or children(complement, SUBJECT_DEPS)
+        asked = [obj for prep, obj in prep_objects(verb) if prep in ("on", "upon", "to")]
+        for heads in (children(verb, {"dobj"}), asked, children(complement, SUBJECT_DEPS)):
+            if actors := self.actors_of(heads):
+                return actors
+        return []
 
     def _bare_request(
         self, verb: Token, family: ControlFamily, sources: list[Actor], targets: list[Actor]
@@ -457,7 +457,7 @@ class SentenceCoder:
             return []
         sources = self.actors_of(list(frame.subjects))
         targets, inferred = self._targets(frame, pattern)
-        if (not targets or inferred) and len(sources) > 1 and pattern.code[:2] in RECIPROCAL_ROOTS:
+        if (not targets or inferred) and len(sources) > 1 and is_reciprocal(pattern.code):
             targets, inferred = sources, True
         sources, targets = sources or [UNKNOWN_ACTOR], targets or [UNKNOWN_ACTOR]
         modality = modality_of(verb)
@@ -566,6 +566,11 @@ class SentenceCoder:
             if subjects:
                 return self.actors_of(subjects)
         return []
+
+
+def is_reciprocal(code: str) -> bool:
+    """Return True for acts that two parties do to each other ("met", "held talks")."""
+    return code[:2] in RECIPROCAL_ROOTS or code in RECIPROCAL_CODES
 
 
 def is_media(actor: Actor) -> bool:
