@@ -27,6 +27,12 @@ COLLECTIVES = frozenset(
 )
 # Phrases like "pro-Russia rebels" name a side, not the rebels' country.
 STANCE_PREFIXES = frozenset({"pro", "anti"})
+# "Iranian-backed militias", "al-Qaeda-linked rebels", "a UK-based group": a relation, not a
+# membership ("Saudi-led coalition" does name its leader, so "led" is not here).
+RELATION_SUFFIXES = frozenset(
+    "backed linked affiliated allied inspired based held occupied controlled sponsored funded "
+    "supported armed trained aligned".split()
+)
 PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 # Lower-case words that may stand inside a proper name ("Bank of England", "al-Qaeda").
 NAME_PARTICLES = frozenset(
@@ -103,7 +109,11 @@ def find_mentions(doc: Doc | Span, lexicon: Lexicon) -> list[Mention]:
         if mention is None:
             i += 1
             continue
-        if mention.kind != BLOCKER and not _after_stance_prefix(lower, i):
+        if (
+            mention.kind != BLOCKER
+            and not _after_stance_prefix(lower, i)
+            and not (_before_relation_suffix(lower, mention.end - offset))
+        ):
             mentions.append(mention)
         i = mention.end - offset
     return mentions
@@ -132,6 +142,11 @@ def _rank(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
     """Order a phrase's entries: people, then organizations, states, metonyms, agents."""
     order = {BLOCKER: -1, PERSON: 0, ORG: 1, COUNTRY: 2, METONYM: 3, AGENT: 4}
     return tuple(sorted(entries, key=lambda e: order.get(e.kind, 9)))
+
+
+def _before_relation_suffix(lower: list[str], end: int) -> bool:
+    """Return True when the phrase is followed by "-backed", "-linked" and the like."""
+    return end + 1 < len(lower) and lower[end] == "-" and lower[end + 1] in RELATION_SUFFIXES
 
 
 def _after_stance_prefix(lower: list[str], i: int) -> bool:

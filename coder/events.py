@@ -21,6 +21,8 @@ OBJECT_DEPS = frozenset({"dobj", "obj", "attr", "oprd"})
 # Prepositions that name a topic or a medium, never the target of an event.
 # Clauses that state what an act is for: its target is often the act's target.
 PURPOSE_DEPS = frozenset({"advcl", "xcomp", "acl"})
+# Verbal acts addressed to someone: a place where they were made is never their target.
+ADDRESSED_ROOTS = frozenset({"01", "02", "10", "11", "12", "13"})
 # Prepositions whose object may be a place that stands for its country.
 LOCATION_PREPS = frozenset({"in", "at", "to", "into", "inside"})
 NON_TARGET_PREPS = frozenset({"about", "via", "through", "during", "after", "before", "since"})
@@ -59,6 +61,7 @@ PLAIN_STATEMENT = "010"
 COOPERATION_ROOTS = frozenset({"03", "04", "05", "06", "07", "08"})
 REJECT_FAMILY = "reject"
 OBJECT_CONTROL_FAMILIES = frozenset({"appeal", "demand"})
+XCOMP_ONLY_FAMILIES = frozenset({"intent", "reject"})
 CLAUSE_PRONOUNS = frozenset({"it", "they", "we", "he", "she", "i"})
 DEMAND_FAMILY = "demand"
 INTENT_FAMILY = "intent"
@@ -304,7 +307,7 @@ class SentenceCoder:
         if allegation:
             return allegation
         family = self._family(verb)
-        complement = self._complement(verb) if family else None
+        complement = self._complement(verb, family) if family else None
         if family and complement is not None:
             wrapped = self._wrapped(verb, family, complement)
             if wrapped:
@@ -377,13 +380,18 @@ class SentenceCoder:
         """Return the verbs whose plain pattern is a statement (say, declare, insist)."""
         return self.dicts.verbs_coded(PLAIN_STATEMENT)
 
-    def _complement(self, verb: Token) -> Token | None:
-        """Return the verb of a wrapped clause (`agreed to MEET`, `urged X to RELEASE`)."""
+    def _complement(self, verb: Token, family: ControlFamily) -> Token | None:
+        """Return the verb of a wrapped clause (`agreed to MEET`, `urged X to RELEASE`).
+
+        An intent or refusal wraps only a to-clause of its own subject: "hoped that X would
+        be indicted" is no intent of the speaker's.
+        """
+        deps = ("xcomp",) if family.name in XCOMP_ONLY_FAMILIES else ("xcomp", "ccomp")
         for child in verb.children:
-            if child.dep_ in ("xcomp", "ccomp") and child.pos_ in ("VERB", "AUX"):
+            if child.dep_ in deps and child.pos_ in ("VERB", "AUX"):
                 return child
             if child.dep_ == "acomp":
-                nested = self._complement(child)
+                nested = self._complement(child, family)
                 if nested is not None:
                     return nested
         return None
@@ -511,6 +519,8 @@ class SentenceCoder:
             if prep not in NON_TARGET_PREPS and (actors := self.actors_of([obj])):
                 return actors, True
         for prep, obj in frame.preps:
+            if pattern.code[:2] in ADDRESSED_ROOTS:
+                break  # a statement or a demand is made to someone, not to a place
             if prep in LOCATION_PREPS and (place := self._place_actor(obj)):
                 return [place], True
         return self._purpose_target(frame.verb), True
