@@ -16,6 +16,7 @@ from coder.dictionaries import (
     content_hash,
     load_cameo,
     load_dictionaries,
+    load_patterns,
     plural_forms,
 )
 from coder.lexicon import COUNTRY, METONYM, PERSON
@@ -145,17 +146,40 @@ def test_cameo_table_has_every_root_and_a_goldstein_for_every_code():
         assert len(code) < 4 or code[:3] in codes, number
 
 
+def pattern_codes() -> set[str]:
+    """Return the codes of every loaded verb pattern (word classes expanded)."""
+    patterns = load_dictionaries().patterns.values()
+    return {pattern.code for verb_patterns in patterns for pattern in verb_patterns}
+
+
 def test_every_verb_code_is_in_the_cameo_table(cameo_codes):
-    rows = data_rows("verbs.txt")
+    rows = [fields for _number, fields in data_rows("verbs.txt") if not fields[0].startswith("@")]
     assert rows
-    unknown = [(number, fields[0]) for number, fields in rows if fields[0] not in cameo_codes]
-    assert unknown == []
+    assert [fields[0] for fields in rows if fields[0] not in cameo_codes] == []
+    assert pattern_codes() <= set(cameo_codes)
 
 
 def test_verbs_cover_every_root_and_many_codes():
-    codes = {fields[0] for _number, fields in data_rows("verbs.txt")}
+    codes = pattern_codes()
     assert {code[:2] for code in codes} == {f"{n:02d}" for n in range(1, 21)}
     assert len(codes) >= 150, len(codes)
+
+
+def test_word_classes_expand_in_every_position(data_copy):
+    append_line(data_copy / "verbs.txt", "@DYADTESTGIVE | bestow; confer")
+    append_line(data_copy / "verbs.txt", "@DYADTESTGIFT | trinket; bauble")
+    append_line(data_copy / "verbs.txt", "070 | @DYADTESTGIVE @DYADTESTGIFT on +")
+    patterns = load_patterns(data_copy / "verbs.txt", load_cameo(data_copy / "cameo.txt"))
+    for verb in ("bestow", "confer"):
+        (pattern,) = [p for p in patterns[verb] if p.code == "070"]
+        assert pattern.words == (frozenset({"trinket", "bauble"}), frozenset({"on"}))
+        assert pattern.target_after == "on"
+
+
+def test_an_undefined_word_class_is_an_error(data_copy):
+    append_line(data_copy / "verbs.txt", "070 | give @NOSUCHCLASS to +")
+    with pytest.raises(DictionaryError, match=r"verbs\.txt:\d+: unknown word class @nosuchclass"):
+        load_patterns(data_copy / "verbs.txt", load_cameo(data_copy / "cameo.txt"))
 
 
 def test_every_control_code_is_in_the_cameo_table(cameo_codes):
