@@ -200,10 +200,16 @@ def np_variants(head: Token, wide: bool = False) -> list[list[Token]]:
 class ActorResolver:
     """Codes noun phrases of one parsed sentence, using the article's context."""
 
-    def __init__(self, doc: Doc | Span, lexicon: Lexicon, context: ArticleContext):
+    def __init__(
+        self,
+        doc: Doc | Span,
+        lexicon: Lexicon,
+        context: ArticleContext,
+        mentions: list[Mention] | None = None,
+    ):
         self.doc = doc
         self.context = context
-        self.mentions = find_mentions(doc, lexicon)
+        self.mentions = find_mentions(doc, lexicon) if mentions is None else mentions
         self.by_token: dict[int, Mention] = {
             i: mention for mention in self.mentions for i in range(mention.start, mention.end)
         }

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
 MATCHED_ATTRS = ("TAG", "LOWER", "DEP")
+ATTR_INDEX = {attr: index for index, attr in enumerate(MATCHED_ATTRS)}
 
 
 @dataclass(frozen=True)
@@ -37,18 +38,18 @@ class Rule:
     attrs: dict[str, str]
     index: int
 
-    def matches(self, doc: Doc, i: int) -> bool:
-        """Return True when the rule matches starting at token i."""
-        if i + len(self.tokens) > len(doc):
+    def matches(self, rows: list[tuple[str, str, str]], i: int) -> bool:
+        """Return True when the rule matches the token rows starting at row i."""
+        if i + len(self.tokens) > len(rows):
             return False
-        return all(token_fits(doc[i + k], constraint) for k, constraint in enumerate(self.tokens))
+        return all(token_fits(rows[i + k], constraint) for k, constraint in enumerate(self.tokens))
 
 
-def token_fits(token: Token, constraint: dict[str, Allowed]) -> bool:
-    """Return True when a token's tag, lower form and dependency meet the constraint."""
-    values = {"TAG": token.tag_, "LOWER": token.lower_, "DEP": token.dep_}
+def token_fits(row: tuple[str, str, str], constraint: dict[str, Allowed]) -> bool:
+    """Return True when a token's (tag, lower form, dependency) row meets the constraint."""
     return all(
-        (values[attr] in allowed.values) != allowed.negated for attr, allowed in constraint.items()
+        (row[ATTR_INDEX[attr]] in allowed.values) != allowed.negated
+        for attr, allowed in constraint.items()
     )
 
 
@@ -86,12 +87,33 @@ class FastAttributes:
     """Apply attribute rules by tag and word lookup, in the original rules' order."""
 
     def __init__(self, rules: list[Rule]):
+        # Most rules test one token's tag, or its tag and word: these need no check once
+        # looked up. The others are filed by a value their first token must have.
+        self.by_tag_only: dict[str, list[Rule]] = defaultdict(list)
+        self.by_tag_word: dict[tuple[str, str], list[Rule]] = defaultdict(list)
         self.by_tag: dict[str, list[Rule]] = defaultdict(list)
         self.by_lower: dict[str, list[Rule]] = defaultdict(list)
         self.by_dep: dict[str, list[Rule]] = defaultdict(list)
         self.always: list[Rule] = []
         for rule in rules:
-            self._index(rule)
+            if not self._index_exact(rule):
+                self._index(rule)
+
+    def _index_exact(self, rule: Rule) -> bool:
+        """File a one-token rule on tag, or tag and word, that needs no further check."""
+        if len(rule.tokens) != 1 or any(a.negated for a in rule.tokens[0].values()):
+            return False
+        constraint = rule.tokens[0]
+        if set(constraint) == {"TAG"}:
+            for tag in constraint["TAG"].values:
+                self.by_tag_only[tag].append(rule)
+            return True
+        if set(constraint) == {"TAG", "LOWER"}:
+            for tag in constraint["TAG"].values:
+                for word in constraint["LOWER"].values:
+                    self.by_tag_word[(tag, word)].append(rule)
+            return True
+        return False
 
     def _index(self, rule: Rule) -> None:
         """File a rule under a value its first token must have, or under `always`."""
@@ -105,16 +127,19 @@ class FastAttributes:
 
     def __call__(self, doc: Doc) -> Doc:
         """Set POS, morphology and lemma exceptions; later rules win, as in the ruler."""
+        rows = [(token.tag_, token.lower_, token.dep_) for token in doc]
         matches = []
-        for i, token in enumerate(doc):
+        for i, (tag, lower, dep) in enumerate(rows):
+            sure = self.by_tag_only.get(tag, []) + self.by_tag_word.get((tag, lower), [])
+            matches.extend((rule.order, i + rule.index, rule) for rule in sure)
             candidates = (
-                self.by_tag.get(token.tag_, [])
-                + self.by_lower.get(token.lower_, [])
-                + self.by_dep.get(token.dep_, [])
+                self.by_tag.get(tag, [])
+                + self.by_lower.get(lower, [])
+                + self.by_dep.get(dep, [])
                 + self.always
             )
             matches.extend(
-                (rule.order, i + rule.index, rule) for rule in candidates if rule.matches(doc, i)
+                (rule.order, i + rule.index, rule) for rule in candidates if rule.matches(rows, i)
             )
         for _, target, rule in sorted(matches, key=lambda match: match[:2]):
             apply_attrs(doc[target], rule.attrs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from coder.actors import UNKNOWN_ROOT, Actor, ActorResolver
@@ -112,6 +113,16 @@ class Frame:
     objects: tuple[Token, ...]
     preps: tuple[tuple[str, Token], ...]
     fallback_keys: tuple[str, ...] = ()
+
+    @cached_property
+    def nouns(self) -> set[str]:
+        """Return the noun lemmas patterns may match (computed once per frame)."""
+        return frame_nouns(self)
+
+    @cached_property
+    def prep_words(self) -> set[str]:
+        """Return the prepositions attached to the verb or its objects."""
+        return {prep for prep, _ in self.preps}
 
 
 def verb_keys(verb: Token) -> list[str]:
@@ -239,8 +250,7 @@ def is_announced_intent(verb: Token, modality: Modality) -> bool:
 
 def pattern_matches(pattern: VerbPattern, frame: Frame) -> bool:
     """Return True when every word of the pattern is found in the verb's frame."""
-    nouns = frame_nouns(frame)
-    prep_words = {prep for prep, _ in frame.preps}
+    nouns, prep_words = frame.nouns, frame.prep_words
     for alternatives in pattern.words:
         pool = prep_words if alternatives <= PREPOSITIONS else nouns
         if alternatives.isdisjoint(pool):

@@ -10,7 +10,13 @@ from functools import lru_cache
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from coder.actors import PERSONAL_PRONOUNS, ActorResolver, ArticleContext, find_mentions
+from coder.actors import (
+    PERSONAL_PRONOUNS,
+    ActorResolver,
+    ArticleContext,
+    Mention,
+    find_mentions,
+)
 from coder.dictionaries import Dictionaries, load_dictionaries
 from coder.events import Coded, SentenceCoder
 from coder.nlp import parse
@@ -19,7 +25,7 @@ from coder.text import clean_text
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Span
 
 PARSE_BATCH_SIZE = 64
 # Articles whose sentences are parsed together: bigger batches amortise the parser's overhead.
@@ -34,6 +40,14 @@ class Sentence:
 
     index: int
     text: str
+    # Dictionary mentions found while filtering, by token index within the sentence: the
+    # parser tokenizes the same way, so the resolver need not search again.
+    mentions: tuple[Mention, ...] = ()
+    token_count: int = 0
+
+    def mentions_for(self, doc: Doc) -> list[Mention] | None:
+        """Return the filter's mentions when `doc` has the same tokens, else None."""
+        return list(self.mentions) if len(doc) == self.token_count else None
 
 
 def parse_published(published: date | datetime | str | None) -> date | None:
@@ -75,16 +89,20 @@ def candidate_sentences(
         if not paragraph.strip():
             continue
         for sent in sentence_splitter()(paragraph).sents:
-            if minimum == 0 or _mention_count(sent, dicts) >= minimum:
-                kept.append(Sentence(index, sent.text.strip()))
+            mentions = find_mentions(sent, dicts.lexicon)
+            pronouns = sum(1 for token in sent if token.lower_ in PERSONAL_PRONOUNS)
+            if minimum == 0 or len(mentions) + pronouns >= minimum:
+                kept.append(sentence_of(index, sent, mentions))
             index += 1
     return kept
 
 
-def _mention_count(sent: Doc, dicts: Dictionaries) -> int:
-    """Count dictionary mentions and personal pronouns in a sentence."""
-    pronouns = sum(1 for token in sent if token.lower_ in PERSONAL_PRONOUNS)
-    return len(find_mentions(sent, dicts.lexicon)) + pronouns
+def sentence_of(index: int, sent: Span, mentions: list[Mention]) -> Sentence:
+    """Keep a sentence with its mentions re-indexed from its first token."""
+    if sent.text != sent.text.strip():
+        return Sentence(index, sent.text.strip())  # the parser's tokens would not line up
+    shifted = tuple(Mention(m.start - sent.start, m.end - sent.start, m.entries) for m in mentions)
+    return Sentence(index, sent.text, shifted, len(sent))
 
 
 @dataclass(frozen=True)
@@ -117,7 +135,7 @@ def code_prepared(article: PreparedArticle, docs: Iterable[Doc]) -> list[Event]:
     context = ArticleContext(day=article.day)
     events: list[Event] = []
     for sentence, doc in zip(article.sentences, docs, strict=True):
-        resolver = ActorResolver(doc[:], dicts.lexicon, context)
+        resolver = ActorResolver(doc[:], dicts.lexicon, context, sentence.mentions_for(doc))
         for coded in SentenceCoder(doc[:], resolver, dicts, article.require_dyad).code():
             events.append(to_event(coded, sentence, article.article_id, article.day, dicts))
     return events
