@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from coder.lexicon import AGENT, BLOCKER, COUNTRY, METONYM, ORG, PERSON, Entry, Lexicon
+from coder.lexicon import AGENT, BLOCKER, COUNTRY, METONYM, ORG, PERSON, Entry, Lexicon, Role
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -27,6 +27,8 @@ COLLECTIVES = frozenset(
 )
 # Phrases like "pro-Russia rebels" name a side, not the rebels' country.
 STANCE_PREFIXES = frozenset({"pro", "anti"})
+ETHNIC_MARKERS = frozenset({"ethnic"})
+ETHNIC_GROUP_AGENT = "CVL"
 # "Iranian-backed militias", "al-Qaeda-linked rebels", "a UK-based group": a relation, not a
 # membership ("Saudi-led coalition" does name its leader, so "led" is not here).
 RELATION_SUFFIXES = frozenset(
@@ -109,7 +111,9 @@ def find_mentions(doc: Doc | Span, lexicon: Lexicon) -> list[Mention]:
         if mention is None:
             i += 1
             continue
-        if (
+        if i >= 1 and lower[i - 1] in ETHNIC_MARKERS and mention.kind == COUNTRY:
+            mentions.append(as_ethnic_group(mention))
+        elif (
             mention.kind != BLOCKER
             and not _after_stance_prefix(lower, i)
             and not (_before_relation_suffix(lower, mention.end - offset))
@@ -117,6 +121,14 @@ def find_mentions(doc: Doc | Span, lexicon: Lexicon) -> list[Mention]:
             mentions.append(mention)
         i = mention.end - offset
     return mentions
+
+
+def as_ethnic_group(mention: Mention) -> Mention:
+    """Recode "ethnic Albanians" as civilians of no state of their own: where they live
+    gives the country ("ethnic Albanians in Macedonia" -> MKDCVL)."""
+    entry = mention.entries[0]
+    group = Entry(entry.phrase, AGENT, (Role(ETHNIC_GROUP_AGENT),), f"ethnic {entry.name}")
+    return Mention(mention.start, mention.end, (group,))
 
 
 def _mention_at(

@@ -477,7 +477,9 @@ class SentenceCoder:
         targets, inferred = self._targets(frame, pattern)
         if (not targets or inferred) and len(sources) > 1 and is_reciprocal(pattern.code):
             targets, inferred = sources, True
-        sources, targets = sources or [UNKNOWN_ACTOR], targets or [UNKNOWN_ACTOR]
+        country = self._event_country(frame)
+        sources = self._localized(sources, country) or [UNKNOWN_ACTOR]
+        targets = self._localized(targets, country) or [UNKNOWN_ACTOR]
         modality = modality_of(verb)
         code = self._rejection(pattern.code, modality)
         if code != pattern.code:
@@ -496,6 +498,29 @@ class SentenceCoder:
             return code
         family = self.dicts.family(REJECT_FAMILY)
         return family.derive(code) if family else code
+
+    def _event_country(self, frame: Frame) -> str | None:
+        """Return the country where the act takes place ("in Monrovia" -> LBR), if named."""
+        for prep, obj in frame.preps:
+            if prep not in ("in", "at", "inside"):
+                continue
+            for actor in self.actors_of([obj]):
+                if actor.root != UNKNOWN_ROOT:
+                    return actor.root
+            if place := self._place_actor(obj):
+                return place.root
+        return None
+
+    def _localized(self, actors: list[Actor], country: str | None) -> list[Actor]:
+        """Give actors of unknown country the country the act takes place in."""
+        if country is None:
+            return actors
+        return [
+            replace(a, code=country + a.code[3:])
+            if a.root == UNKNOWN_ROOT and a is not UNKNOWN_ACTOR
+            else a
+            for a in actors
+        ]
 
     def _pairs(
         self,

@@ -523,3 +523,17 @@ def test_trailing_attribution_keeps_the_reported_act():
     events = code("Syrian rebels attacked a Turkish army convoy near Idlib, officials said.")
     assert find(events, "SYR", "19", "TUR"), show(events)
     assert not [e for e in events if e.event_code == "112"], show(events)
+
+
+# ----- where the act happens gives unknown actors their country -----
+
+
+def test_ethnic_group_takes_the_country_it_lives_in():
+    events = code("Ethnic Albanians in Kosovo protested against the Serbian government.")
+    assert {e.source_code for e in events} == {"XKXCVL"}, show(events)
+
+
+def test_agents_of_unknown_country_take_the_place_of_the_act():
+    events = code("Police arrested dozens of protesters in Nairobi on Tuesday.")
+    assert find(events, "KEN", "17", "KEN"), show(events)
+    assert not [e for e in events if "---" in (e.source_code[:3], e.target_code[:3])]
