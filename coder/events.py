@@ -301,7 +301,8 @@ class SentenceCoder:
         """Return the sentence's events, one per (source, code, target)."""
         found: list[Coded] = []
         for token in self.sentence:
-            if token.pos_ in ("VERB", "AUX") and token.i not in self.consumed:
+            is_clause = token.pos_ in ("VERB", "AUX") and token.i not in self.consumed
+            if is_clause and not is_purpose_clause(token):
                 found.extend(self.code_clause(token))
         if self.require_dyad:
             found = [c for c in found if UNKNOWN_ACTOR not in (c.source, c.target)]
@@ -372,7 +373,7 @@ class SentenceCoder:
         for prep in children(verb, {"prep"}):
             # "called on X to", "appealed to X to": the family is the verb with its preposition.
             family = family or self.dicts.control_family(f"{verb.lemma_.lower()}_{prep.lower_}")
-        if family is not None and family.name == INTENT_FAMILY and children(verb, {"dobj"}):
+        if family is not None and family.name == INTENT_FAMILY and wants_another(verb):
             # "wants Germany to pay": wanting someone else to act is an appeal.
             family = self.dicts.family(APPEAL_FAMILY) or family
         if family is None and verb.lemma_ == "be":
@@ -611,6 +612,27 @@ class SentenceCoder:
             if subjects:
                 return self.actors_of(subjects)
         return []
+
+
+def is_infinitive(verb: Token) -> bool:
+    """Return True for a to-infinitive ("to help", "to discuss")."""
+    return verb.tag_ == "VB" and any(c.lower_ == "to" for c in children(verb, {"aux"}))
+
+
+def is_purpose_clause(verb: Token) -> bool:
+    """Return True for a to-clause of purpose ("pressed X to help Y", "permission to enter"):
+    what it names has not happened, so it is no event of its own."""
+    return verb.dep_ in ("advcl", "acl", "relcl") and is_infinitive(verb)
+
+
+def wants_another(verb: Token) -> bool:
+    """Return True when the verb wants someone else to act ("wants Putin to attack")."""
+    if children(verb, {"dobj"}):
+        return True
+    return any(
+        is_infinitive(clause) and children(clause, SUBJECT_DEPS)
+        for clause in children(verb, {"ccomp", "xcomp"})
+    )
 
 
 def is_reciprocal(code: str) -> bool:

@@ -537,3 +537,17 @@ def test_agents_of_unknown_country_take_the_place_of_the_act():
     events = code("Police arrested dozens of protesters in Nairobi on Tuesday.")
     assert find(events, "KEN", "17", "KEN"), show(events)
     assert not [e for e in events if "---" in (e.source_code[:3], e.target_code[:3])]
+
+
+# ----- purposes and wishes are not acts -----
+
+
+def test_a_purpose_clause_is_not_coded_as_an_act():
+    events = code("Congress pressed the president to send weapons to Ukraine.")
+    assert not [e for e in events if e.event_root_code == "07"], show(events)
+
+
+def test_wanting_another_to_act_is_an_appeal():
+    events = code("Obama wants Putin to withdraw his troops from Ukraine.")
+    assert find(events, "USA", "02", "RUS"), show(events)
+    assert not [e for e in events if e.source_code.startswith("RUS")], show(events)
