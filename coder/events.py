@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 FUTURE_AUX = frozenset({"will", "shall", "'ll", "wo"})
 MODAL_AUX = frozenset({"would", "could", "might", "may", "should", "can", "must", "'d", "ca"})
 CONDITIONAL_MARKS = frozenset({"if", "unless"})
-NEGATORS = frozenset({"not", "n't", "never", "no"})
+NEGATING_VERBS = frozenset({"fail", "refrain", "neglect"})
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 OBJECT_DEPS = frozenset({"dobj", "obj", "attr", "oprd"})
 # Prepositions that name a topic or a medium, never the target of an event.
@@ -232,6 +232,8 @@ def modality_of(verb: Token) -> Modality:
                 hypothetical = True
         if token.dep_ not in ("xcomp", "conj") or token.head is token:
             return Modality(negated, hypothetical, future)
+        if token.dep_ == "xcomp" and token.head.lemma_.lower() in NEGATING_VERBS:
+            negated = True  # "failed to reach agreement": it did not happen
         token = token.head
 
 
