@@ -16,6 +16,7 @@ from coder.nlp import phrase_tokens
 
 DATA_DIR = Path(__file__).parent / "data"
 TARGET = "+"
+SOURCE = "$"  # after a preposition: "faced criticism from $" puts the doer there
 CODE_RE = re.compile(r"^\d{2,4}$")
 ACTOR_CODE_RE = re.compile(r"^(?:[A-Z]{3}|---)(?:[A-Z]{3})*$")
 
@@ -34,6 +35,9 @@ class VerbPattern:
     # None: no explicit slot; "": the direct object; a preposition: that preposition's object.
     target_after: str | None
     order: int
+    # A preposition whose object is the source ("came under fire from $"); the clause's
+    # subject is then the target.
+    source_after: str | None = None
 
     @property
     def specificity(self) -> int:
@@ -276,16 +280,21 @@ def parse_pattern(
 ) -> list[VerbPattern]:
     """Parse one pattern such as `hold talk with +` or `@GIVE @AID to +` (one per verb)."""
     words = text.lower().split()
-    target_after: str | None = None
+    slots: dict[str, str | None] = {TARGET: None, SOURCE: None}
     literal: list[frozenset[str]] = []
     for word in words[1:]:
-        if word == TARGET:
+        if word in slots:
             last = literal[-1] if literal else frozenset()
-            target_after = next(iter(last)) if len(last) == 1 and last <= PREPOSITIONS else ""
+            slots[word] = next(iter(last)) if len(last) == 1 and last <= PREPOSITIONS else ""
         else:
             literal.append(expand_word(word, classes))
+    if slots[SOURCE] == "":
+        raise DictionaryError(f"`$` must follow a preposition: {text!r}")
     verbs = sorted(expand_word(words[0], classes))
-    return [VerbPattern(code, verb, tuple(literal), target_after, order) for verb in verbs]
+    return [
+        VerbPattern(code, verb, tuple(literal), slots[TARGET], order, slots[SOURCE])
+        for verb in verbs
+    ]
 
 
 def expand_word(word: str, classes: dict[str, frozenset[str]]) -> frozenset[str]:

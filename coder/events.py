@@ -208,6 +208,9 @@ def make_frame(verb: Token, key: str | None = None) -> Frame:
     preps = prep_objects(verb)
     for obj in objects:
         preps.extend(prep_objects(obj))
+    # One level below a prepositional object too: "came under attack FROM rebels".
+    for _, obj in list(preps):
+        preps.extend(prep_objects(obj))
     preps = [(prep, obj) for prep, obj in preps if not (prep == "by" and is_passive(verb))]
     keys = [key] if key else verb_keys(verb)
     return Frame(
@@ -476,8 +479,13 @@ class SentenceCoder:
                     break
         if pattern is None:
             return []
-        sources = self.actors_of(list(frame.subjects))
-        targets, inferred = self._targets(frame, pattern)
+        if pattern.source_after:
+            doers = [obj for prep, obj in frame.preps if prep == pattern.source_after]
+            sources, targets = self.actors_of(doers), self.actors_of(list(frame.subjects))
+            inferred = False
+        else:
+            sources = self.actors_of(list(frame.subjects))
+            targets, inferred = self._targets(frame, pattern)
         if (not targets or inferred) and len(sources) > 1 and is_reciprocal(pattern.code):
             targets, inferred = sources, True
         country = self._event_country(frame)

@@ -394,3 +394,9 @@ def test_generated_agent_plurals_are_in_the_lexicon():
     for phrase, agent in [("diplomats", "GOV"), ("militias", "UAF"), ("police officers", "COP")]:
         entries = lexicon.longest_at(list(phrase_tokens(phrase)), 0)
         assert agent in {e.code_on(None) for e in entries}, phrase
+
+
+def test_a_source_slot_must_follow_a_preposition(data_copy):
+    append_line(data_copy / "verbs.txt", "111 | face criticism $")
+    with pytest.raises(DictionaryError, match=r"verbs\.txt:\d+: `\$` must follow a preposition"):
+        load_patterns(data_copy / "verbs.txt", load_cameo(data_copy / "cameo.txt"))

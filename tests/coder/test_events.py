@@ -551,3 +551,21 @@ def test_wanting_another_to_act_is_an_appeal():
     events = code("Obama wants Putin to withdraw his troops from Ukraine.")
     assert find(events, "USA", "02", "RUS"), show(events)
     assert not [e for e in events if e.source_code.startswith("RUS")], show(events)
+
+
+# ----- inverted clauses: the subject undergoes the act -----
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source", "root", "target"),
+    [
+        ("The Turkish president faced criticism from the European Union.", "IGO", "11", "TUR"),
+        ("The Israeli embassy came under attack from Jordanian protesters.", "JOR", "19", "ISR"),
+        ("Ukraine received weapons from Poland.", "POL", "07", "UKR"),
+    ],
+    ids=["faced-criticism", "came-under-attack", "received-weapons"],
+)
+def test_source_slot_puts_the_doer_after_the_preposition(sentence, source, root, target):
+    events = code(sentence)
+    assert find(events, source, root, target), show(events)
+    assert not find(events, target, root, source), show(events)
