@@ -16,9 +16,9 @@ from coder.pipeline import code_article
 pytestmark = pytest.mark.gold
 
 # Issue floors: GSR root-dyad F1 0.60, PLOVER root-dyad F1 0.50, codebook root accuracy 0.60.
-GSR_ROOT_DYAD_F1 = 0.45  # measured 0.468; issue floor 0.60 not reached yet
-PLOVER_ROOT_DYAD_F1 = 0.44  # measured 0.459; issue floor 0.50 not reached yet
-CODEBOOK_ROOT_ACCURACY = 0.60  # the issue's floor (measured 0.679)
+GSR_ROOT_DYAD_F1 = 0.50  # measured 0.514; issue floor 0.60 not reached yet
+PLOVER_ROOT_DYAD_F1 = 0.50  # the issue's floor (measured 0.518)
+CODEBOOK_ROOT_ACCURACY = 0.60  # the issue's floor (measured 0.686)
 
 
 def coder(text, published, record_id, dyad):
