@@ -190,8 +190,9 @@ def np_heads(head: Token) -> list[Token]:
     heads = [head, *head.conjuncts]
     for np_head in list(heads):
         for token in np_tokens(np_head):
-            if token.dep_ == "appos":
-                heads.extend(c for c in token.conjuncts if c not in heads)
+            if token.dep_ == "appos" and token.conjuncts:
+                # "The US, Russia and Switzerland": a list the parser read as an apposition.
+                heads.extend(c for c in (token, *token.conjuncts) if c not in heads)
     return heads
 
 

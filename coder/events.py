@@ -56,6 +56,9 @@ PARTICLE_WORDS = frozenset({"down", "up", "out", "off", "back", "away", "over", 
 # Roots whose events between compound actors with no target run both ways ("X and Y met").
 RECIPROCAL_ROOTS = frozenset({"03", "04", "05", "06", "19"})
 RECIPROCAL_CODES = frozenset({"019"})  # "X and Y reached a consensus"
+# Acts both partners do when one is named as the other's partner: consult, telephone,
+# negotiate, sign an agreement ("X held talks with Y" is also Y holding talks with X).
+MUTUAL_CODES = frozenset({"040", "041", "046", "057"})
 STATEMENT_ROOT = "01"
 PLAIN_STATEMENT = "010"
 # A negated promise of cooperation ("would not provide support") is a rejection.
@@ -544,11 +547,14 @@ class SentenceCoder:
         pattern: VerbPattern,
         inferred: bool,
     ) -> list[Coded]:
-        """Build events for every source-target pair, never an actor with itself."""
+        """Build events for every source-target pair, never an actor with itself; a mutual
+        act named with its partner ("held talks with Y") runs both ways."""
+        pairs = [(s, t) for s in sources for t in targets]
+        if code in MUTUAL_CODES and not inferred:
+            pairs += [(t, s) for s, t in pairs if (t, s) not in pairs]
         return [
             Coded(code, s, t, verb, modality, speech, pattern.specificity, inferred)
-            for s in sources
-            for t in targets
+            for s, t in pairs
             if s.code != t.code or UNKNOWN_ACTOR in (s, t)
         ]
 

@@ -569,3 +569,16 @@ def test_source_slot_puts_the_doer_after_the_preposition(sentence, source, root,
     events = code(sentence)
     assert find(events, source, root, target), show(events)
     assert not find(events, target, root, source), show(events)
+
+
+def test_talks_with_a_named_partner_run_both_ways():
+    events = code("The Turkish foreign minister held talks with his Greek counterpart in Athens.")
+    assert find(events, "TUR", "04", "GRC"), show(events)
+    assert find(events, "GRC", "04", "TUR"), show(events)
+
+
+def test_a_list_read_as_an_apposition_gives_every_member():
+    events = code("The United States, Japan, and Australia met in Tokyo.")
+    members = {"USA", "JPN", "AUS"}
+    pairs = {(e.source_code[:3], e.target_code[:3]) for e in events if e.event_root_code == "04"}
+    assert pairs == {(a, b) for a in members for b in members if a != b}, show(events)
