@@ -20,6 +20,11 @@ NEGATING_VERBS = frozenset({"fail", "refrain", "neglect"})
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 OBJECT_DEPS = frozenset({"dobj", "obj", "attr", "oprd"})
 # Prepositions that name a topic or a medium, never the target of an event.
+# Nouns for violent acts: in "killed in an Israeli strike" the strike's maker is the doer.
+ATTACK_NOUNS = frozenset(
+    "attack strike airstrike raid shelling bombing bombardment shooting explosion blast "
+    "offensive ambush assault fire gunfire crossfire clash fighting barrage rocket missile".split()
+)
 # Clauses that state what an act is for: its target is often the act's target.
 PURPOSE_DEPS = frozenset({"advcl", "xcomp", "acl"})
 # Verbal acts addressed to someone: a place where they were made is never their target.
@@ -179,7 +184,7 @@ def prep_objects(token: Token) -> list[tuple[str, Token]]:
 def logical_subjects(verb: Token) -> list[Token]:
     """Return the heads of the clause's logical subject, inherited from the governing verb."""
     if is_passive(verb):
-        return [obj for prep, obj in prep_objects(verb) if prep == "by"]
+        return passive_doers(verb)
     subjects = children(verb, SUBJECT_DEPS)
     if subjects:
         return subjects
@@ -194,6 +199,20 @@ def logical_subjects(verb: Token) -> list[Token]:
     if verb.dep_ == "relcl" and head is not verb:
         return [head]
     return []
+
+
+def passive_doers(verb: Token) -> list[Token]:
+    """Return who did a passive act: "by X"; else the attack it happened in ("killed in an
+    Israeli air strike", "in an air strike by government forces"); else where it came from
+    ("a mortar was fired from the Gaza Strip")."""
+    preps = prep_objects(verb)
+    agents = [obj for prep, obj in preps if prep == "by"]
+    if agents:
+        return agents
+    for prep, obj in preps:
+        if prep in ("in", "during") and obj.lemma_.lower() in ATTACK_NOUNS:
+            return [o for p, o in prep_objects(obj) if p == "by"] or [obj]
+    return [obj for prep, obj in preps if prep == "from"]
 
 
 def logical_objects(verb: Token) -> list[Token]:
@@ -516,7 +535,7 @@ class SentenceCoder:
     def _event_country(self, frame: Frame) -> str | None:
         """Return the country where the act takes place ("in Monrovia" -> LBR), if named."""
         for prep, obj in frame.preps:
-            if prep not in ("in", "at", "inside"):
+            if prep not in ("in", "at", "inside") or obj.lemma_.lower() in ATTACK_NOUNS:
                 continue
             for actor in self.actors_of([obj]):
                 if actor.root != UNKNOWN_ROOT:

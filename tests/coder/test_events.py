@@ -582,3 +582,20 @@ def test_a_list_read_as_an_apposition_gives_every_member():
     members = {"USA", "JPN", "AUS"}
     pairs = {(e.source_code[:3], e.target_code[:3]) for e in events if e.event_root_code == "04"}
     assert pairs == {(a, b) for a in members for b in members if a != b}, show(events)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source", "target"),
+    [
+        ("Three Syrian soldiers were killed in an air strike by Turkish forces.", "TUR", "SYR"),
+        ("Two Kurdish fighters were wounded in a Turkish drone strike.", "TUR", None),
+    ],
+    ids=["strike-by", "strike-adjective"],
+)
+def test_a_passive_act_without_by_takes_its_doer_from_the_attack(sentence, source, target):
+    events = code(sentence)
+    violent = [e for e in events if e.event_root_code in ("18", "19", "20")]
+    assert violent, show(events)
+    assert {e.source_code[:3] for e in violent} == {source}, show(events)
+    if target:
+        assert {e.target_code[:3] for e in violent} == {target}, show(events)
