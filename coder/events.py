@@ -29,6 +29,8 @@ ATTACK_NOUNS = frozenset(
 PURPOSE_DEPS = frozenset({"advcl", "xcomp", "acl"})
 # Verbal acts addressed to someone: a place where they were made is never their target.
 ADDRESSED_ROOTS = frozenset({"01", "02", "10", "11", "12", "13"})
+# Prepositions that say where something happens.
+PLACE_PREPS = frozenset({"in", "at", "inside"})
 # Prepositions whose object may be a place that stands for its country.
 LOCATION_PREPS = frozenset({"in", "at", "to", "into", "inside"})
 NON_TARGET_PREPS = frozenset({"about", "via", "through", "during", "after", "before", "since"})
@@ -586,12 +588,15 @@ class SentenceCoder:
         named = self.actors_of(heads)
         if named:
             return named, False
+        addressed = pattern.code[:2] in ADDRESSED_ROOTS
         for prep, obj in frame.preps:
+            if addressed and prep in PLACE_PREPS:
+                continue  # a statement made in Doha is not addressed to Qatar
             if prep not in NON_TARGET_PREPS and (actors := self.actors_of([obj])):
                 return actors, True
         for prep, obj in frame.preps:
-            if pattern.code[:2] in ADDRESSED_ROOTS:
-                break  # a statement or a demand is made to someone, not to a place
+            if addressed:
+                break
             if prep in LOCATION_PREPS and (place := self._place_actor(obj)):
                 return [place], True
         return self._purpose_target(frame.verb), True
