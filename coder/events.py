@@ -29,6 +29,10 @@ ATTACK_NOUNS = frozenset(
 PURPOSE_DEPS = frozenset({"advcl", "xcomp", "acl"})
 # Verbal acts addressed to someone: a place where they were made is never their target.
 ADDRESSED_ROOTS = frozenset({"01", "02", "10", "11", "12", "13"})
+# Acts that happen within one state: an actor of unknown country shares the other's.
+DOMESTIC_ROOTS = frozenset({"08", "09", "14", "17"})
+DOMESTIC_BASES = frozenset({"132"})
+NON_STATE_ROOTS = frozenset({"IGO", "NGO", "IMG", "MNC"})
 # Prepositions that say where something happens.
 PLACE_PREPS = frozenset({"in", "at", "inside"})
 # Prepositions whose object may be a place that stands for its country.
@@ -557,6 +561,14 @@ class SentenceCoder:
             for a in actors
         ]
 
+    @staticmethod
+    def _domestic(code: str, pairs: list[tuple[Actor, Actor]]) -> list[tuple[Actor, Actor]]:
+        """Give an actor of unknown country its counterpart's country for acts that are
+        domestic by nature: "President Museveni banned Ugandan opposition candidates"."""
+        if not is_domestic(code):
+            return pairs
+        return [(with_root(s, t), with_root(t, s)) for s, t in pairs]
+
     def _pairs(
         self,
         sources: list[Actor],
@@ -570,7 +582,7 @@ class SentenceCoder:
     ) -> list[Coded]:
         """Build events for every source-target pair, never an actor with itself; a mutual
         act named with its partner ("held talks with Y") runs both ways."""
-        pairs = [(s, t) for s in sources for t in targets]
+        pairs = self._domestic(code, [(s, t) for s in sources for t in targets])
         if code in MUTUAL_CODES and not inferred:
             pairs += [(t, s) for s, t in pairs if (t, s) not in pairs]
         return [
@@ -673,6 +685,21 @@ def wants_another(verb: Token) -> bool:
         is_infinitive(clause) and children(clause, SUBJECT_DEPS)
         for clause in children(verb, {"ccomp", "xcomp"})
     )
+
+
+def is_domestic(code: str) -> bool:
+    """Return True for acts a state does to its own people (concessions, investigations,
+    protests, repression, threats of curfew or martial law)."""
+    return code[:2] in DOMESTIC_ROOTS or code[:3] in DOMESTIC_BASES
+
+
+def with_root(actor: Actor, other: Actor) -> Actor:
+    """Give an actor of unknown country the other actor's country."""
+    if actor.root != UNKNOWN_ROOT or other.root == UNKNOWN_ROOT or actor is UNKNOWN_ACTOR:
+        return actor
+    if other is UNKNOWN_ACTOR or not other.root.isalpha() or other.root in NON_STATE_ROOTS:
+        return actor
+    return replace(actor, code=other.root + actor.code[3:])
 
 
 def is_reciprocal(code: str) -> bool:

@@ -599,3 +599,13 @@ def test_a_passive_act_without_by_takes_its_doer_from_the_attack(sentence, sourc
     assert {e.source_code[:3] for e in violent} == {source}, show(events)
     if target:
         assert {e.target_code[:3] for e in violent} == {target}, show(events)
+
+
+def test_domestic_repression_shares_the_country_of_its_victims():
+    events = code("The president banned Ugandan opposition parties from the election.")
+    assert find(events, "UGA", "17", "UGA"), show(events)
+
+
+def test_diplomacy_does_not_assume_one_country():
+    events = code("The president met the Chinese ambassador on Monday.")
+    assert not find(events, "CHN", "04", "CHN"), show(events)
