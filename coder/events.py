@@ -37,7 +37,23 @@ NON_STATE_ROOTS = frozenset({"IGO", "NGO", "IMG", "MNC"})
 PLACE_PREPS = frozenset({"in", "at", "inside"})
 # Prepositions whose object may be a place that stands for its country.
 LOCATION_PREPS = frozenset({"in", "at", "to", "into", "inside"})
-NON_TARGET_PREPS = frozenset({"about", "via", "through", "during", "after", "before", "since"})
+NON_TARGET_PREPS = frozenset(
+    {
+        "about",
+        "via",
+        "through",
+        "during",
+        "after",
+        "before",
+        "since",
+        "around",
+        "regarding",
+        "concerning",
+        "despite",
+        "amid",
+        "including",
+    }
+)
 # Verbs whose meaning lies in their object noun ("held talks", "began negotiations").
 LIGHT_VERBS = frozenset(
     {
@@ -77,6 +93,7 @@ COOPERATION_ROOTS = frozenset({"03", "04", "05", "06", "07", "08"})
 REJECT_FAMILY = "reject"
 OBJECT_CONTROL_FAMILIES = frozenset({"appeal", "demand"})
 XCOMP_ONLY_FAMILIES = frozenset({"intent", "reject"})
+DESIRE_VERBS = frozenset({"want", "wish", "expect", "need", "like", "prefer", "hope"})
 CLAUSE_PRONOUNS = frozenset({"it", "they", "we", "he", "she", "i"})
 DEMAND_FAMILY = "demand"
 INTENT_FAMILY = "intent"
@@ -127,6 +144,7 @@ class Frame:
     objects: tuple[Token, ...]
     preps: tuple[tuple[str, Token], ...]
     fallback_keys: tuple[str, ...] = ()
+    deeper_preps: tuple[tuple[str, Token], ...] = ()
 
     @cached_property
     def nouns(self) -> set[str]:
@@ -135,8 +153,16 @@ class Frame:
 
     @cached_property
     def prep_words(self) -> set[str]:
-        """Return the prepositions attached to the verb or its objects."""
-        return {prep for prep, _ in self.preps}
+        """Return the prepositions attached to the verb, its objects, and one level below."""
+        return {prep for prep, _ in (*self.preps, *self.deeper_preps)}
+
+    def slot_heads(self, prep: str) -> list[Token]:
+        """Return the heads a pattern's "PREP +" or "PREP $" slot may name: the objects of
+        that preposition, and for "of" the objects' possessors ("Russia's demands")."""
+        heads = [obj for p, obj in (*self.preps, *self.deeper_preps) if p == prep]
+        if prep == "of":
+            heads += [c for obj in self.objects for c in obj.children if c.dep_ == "poss"]
+        return heads
 
 
 def verb_keys(verb: Token) -> list[str]:
@@ -236,13 +262,19 @@ def make_frame(verb: Token, key: str | None = None) -> Frame:
     preps = prep_objects(verb)
     for obj in objects:
         preps.extend(prep_objects(obj))
-    # One level below a prepositional object too: "came under attack FROM rebels".
-    for _, obj in list(preps):
-        preps.extend(prep_objects(obj))
     preps = [(prep, obj) for prep, obj in preps if not (prep == "by" and is_passive(verb))]
+    # One level below a prepositional object, for matching words only: "came under attack
+    # FROM rebels". Targets are never taken from there.
+    deeper = [pair for _, obj in preps for pair in prep_objects(obj)]
     keys = [key] if key else verb_keys(verb)
     return Frame(
-        verb, keys[0], tuple(logical_subjects(verb)), tuple(objects), tuple(preps), tuple(keys[1:])
+        verb,
+        keys[0],
+        tuple(logical_subjects(verb)),
+        tuple(objects),
+        tuple(preps),
+        tuple(keys[1:]),
+        tuple(deeper),
     )
 
 
@@ -293,7 +325,7 @@ def pattern_matches(pattern: VerbPattern, frame: Frame) -> bool:
 
 def frame_nouns(frame: Frame) -> set[str]:
     """Return the lemmas of the objects, their modifiers, and nouns one preposition below."""
-    heads = [*frame.objects, *(obj for _, obj in frame.preps)]
+    heads = [*frame.objects, *(obj for _, obj in (*frame.preps, *frame.deeper_preps))]
     nouns = set()
     for head in heads:
         nouns.add(head.lemma_.lower())
@@ -508,7 +540,7 @@ class SentenceCoder:
         if pattern is None:
             return []
         if pattern.source_after:
-            doers = [obj for prep, obj in frame.preps if prep == pattern.source_after]
+            doers = frame.slot_heads(pattern.source_after)
             sources, targets = self.actors_of(doers), self.actors_of(list(frame.subjects))
             inferred = False
         else:
@@ -594,14 +626,15 @@ class SentenceCoder:
     def _targets(self, frame: Frame, pattern: VerbPattern) -> tuple[list[Actor], bool]:
         """Return the pattern's target actors, or the best guess when its slot names none."""
         if pattern.target_after:
-            heads = [obj for prep, obj in frame.preps if prep == pattern.target_after]
+            heads = frame.slot_heads(pattern.target_after)
         else:
             heads = list(frame.objects)
         named = self.actors_of(heads)
         if named:
             return named, False
         addressed = pattern.code[:2] in ADDRESSED_ROOTS
-        for prep, obj in frame.preps:
+        # Near prepositions first, then one level down ("troops to a force in Liberia").
+        for prep, obj in (*frame.preps, *frame.deeper_preps):
             if addressed and prep in PLACE_PREPS:
                 continue  # a statement made in Doha is not addressed to Qatar
             if prep not in NON_TARGET_PREPS and (actors := self.actors_of([obj])):
@@ -679,6 +712,8 @@ def is_purpose_clause(verb: Token) -> bool:
 
 def wants_another(verb: Token) -> bool:
     """Return True when the verb wants someone else to act ("wants Putin to attack")."""
+    if verb.lemma_.lower() not in DESIRE_VERBS:
+        return False  # "offers Washington to nullify restrictions" is an offer, not an appeal
     if children(verb, {"dobj"}):
         return True
     return any(
