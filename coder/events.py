@@ -370,7 +370,7 @@ class SentenceCoder:
             if is_clause and not is_purpose_clause(token):
                 found.extend(self.code_clause(token))
         if self.require_dyad:
-            found = [c for c in found if UNKNOWN_ACTOR not in (c.source, c.target)]
+            found = [c for c in found if is_usable_dyad(c)]
         return dedupe(drop_statements_when_more(found))
 
     def code_clause(self, verb: Token) -> list[Coded]:
@@ -719,6 +719,16 @@ def wants_another(verb: Token) -> bool:
     return any(
         is_infinitive(clause) and children(clause, SUBJECT_DEPS)
         for clause in children(verb, {"ccomp", "xcomp"})
+    )
+
+
+def is_usable_dyad(coded: Coded) -> bool:
+    """Return True when both actors are found and at least one has a known country or
+    organization: "---MIL attacked ---CVL" says nothing a country-level dataset can use."""
+    if UNKNOWN_ACTOR in (coded.source, coded.target):
+        return False
+    return UNKNOWN_ROOT not in (coded.source.root, coded.target.root) or (
+        coded.source.root != coded.target.root
     )
 
 

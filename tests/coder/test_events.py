@@ -609,3 +609,8 @@ def test_domestic_repression_shares_the_country_of_its_victims():
 def test_diplomacy_does_not_assume_one_country():
     events = code("The president met the Chinese ambassador on Monday.")
     assert not find(events, "CHN", "04", "CHN"), show(events)
+
+
+def test_a_dyad_of_two_unknown_countries_is_not_coded():
+    assert code("Gunmen attacked a police station on Monday.") == []
+    assert find(code("Gunmen attacked Kenyan police on Monday."), "---", "19", "KEN")
