@@ -85,7 +85,7 @@ RECIPROCAL_ROOTS = frozenset({"03", "04", "05", "06", "19"})
 RECIPROCAL_CODES = frozenset({"019"})  # "X and Y reached a consensus"
 # Acts both partners do when one is named as the other's partner: consult, telephone,
 # negotiate, sign an agreement ("X held talks with Y" is also Y holding talks with X).
-MUTUAL_CODES = frozenset({"040", "041", "046", "057"})
+MUTUAL_CODES = frozenset({"041", "046", "057"})
 STATEMENT_ROOT = "01"
 PLAIN_STATEMENT = "010"
 # A negated promise of cooperation ("would not provide support") is a rejection.
@@ -241,10 +241,14 @@ def passive_doers(verb: Token) -> list[Token]:
     agents = [obj for prep, obj in preps if prep == "by"]
     if agents:
         return agents
-    for prep, obj in preps:
-        if prep in ("in", "during") and obj.lemma_.lower() in ATTACK_NOUNS:
-            return [o for p, o in prep_objects(obj) if p == "by"] or [obj]
-    return [obj for prep, obj in preps if prep == "from"]
+    attacks = [
+        obj
+        for prep, obj in preps
+        if prep in ("in", "during") and obj.lemma_.lower() in ATTACK_NOUNS
+    ]
+    makers = [o for attack in attacks for p, o in prep_objects(attack) if p == "by"]
+    origins = [obj for prep, obj in preps if prep == "from"]
+    return makers or [*attacks, *origins]
 
 
 def logical_objects(verb: Token) -> list[Token]:
@@ -481,6 +485,8 @@ class SentenceCoder:
         controlled_actors = self._controlled(verb, family, complement)
         modality = modality_of(verb)
         if not inner:
+            if verb.lemma_.lower() in DESIRE_VERBS:
+                return []  # wanting someone to do something uncodable is no appeal yet
             return self._bare_request(verb, family, outer_subjects, controlled_actors)
         results = []
         for event in inner:
@@ -635,6 +641,8 @@ class SentenceCoder:
         addressed = pattern.code[:2] in ADDRESSED_ROOTS
         # Near prepositions first, then one level down ("troops to a force in Liberia").
         for prep, obj in (*frame.preps, *frame.deeper_preps):
+            if obj in frame.subjects:
+                continue  # the doer of a passive act ("fired from Gaza") is not its target
             if addressed and prep in PLACE_PREPS:
                 continue  # a statement made in Doha is not addressed to Qatar
             if prep not in NON_TARGET_PREPS and (actors := self.actors_of([obj])):
