@@ -20,6 +20,13 @@ NP_DEPS = frozenset(
 )
 NP_PREPOSITIONS = frozenset({"of"})
 WIDE_NP_PREPOSITIONS = frozenset({"of", "in", "from", "throughout", "across"})
+# Accidents and natural events: whatever names them ("the Malaysia Airlines crash"), they
+# are nobody's act.
+NON_AGENTIVE_NOUNS = frozenset(
+    "crash accident collision derailment earthquake quake flood flooding storm hurricane "
+    "typhoon cyclone tsunami landslide avalanche wildfire drought famine epidemic pandemic "
+    "outbreak disease heatwave eruption".split()
+)
 # Heads that count people rather than name them: "thousands of students in Jakarta".
 COLLECTIVES = frozenset(
     "thousands hundreds tens dozens millions scores group groups members crowd crowds number "
@@ -248,6 +255,8 @@ class ActorResolver:
 
     def actor_from(self, head: Token, np: list[Token]) -> Actor | None:
         """Code the noun phrase made of `np` tokens around `head`."""
+        if head.lemma_.lower() in NON_AGENTIVE_NOUNS and head.i not in self.by_token:
+            return None  # "the MH17 crash", "an earthquake in Turkey" act on no one's behalf
         tokens = sorted(np, key=lambda t: t.i)
         indices = {t.i for t in tokens}
         inside = [m for m in self.mentions if m.start in indices and self._names_actor(head, m)]

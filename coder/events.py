@@ -86,6 +86,7 @@ RECIPROCAL_CODES = frozenset({"019"})  # "X and Y reached a consensus"
 # Acts both partners do when one is named as the other's partner: consult, telephone,
 # negotiate, sign an agreement ("X held talks with Y" is also Y holding talks with X).
 MUTUAL_CODES = frozenset({"041", "046", "057"})
+HOST_CODE, VISIT_CODE = "043", "042"
 STATEMENT_ROOT = "01"
 PLAIN_STATEMENT = "010"
 # A negated promise of cooperation ("would not provide support") is a rejection.
@@ -623,11 +624,15 @@ class SentenceCoder:
         pairs = self._domestic(code, [(s, t) for s in sources for t in targets])
         if code in MUTUAL_CODES and not inferred:
             pairs += [(t, s) for s, t in pairs if (t, s) not in pairs]
-        return [
+        coded = [
             Coded(code, s, t, verb, modality, speech, pattern.specificity, inferred)
             for s, t in pairs
             if s.code != t.code or UNKNOWN_ACTOR in (s, t)
         ]
+        if code == HOST_CODE and not inferred:
+            # Hosting entails the guest's visit: "X received Y" is also Y visiting X.
+            coded += [replace(c, code=VISIT_CODE, source=c.target, target=c.source) for c in coded]
+        return coded
 
     def _targets(self, frame: Frame, pattern: VerbPattern) -> tuple[list[Actor], bool]:
         """Return the pattern's target actors, or the best guess when its slot names none."""

@@ -614,3 +614,13 @@ def test_diplomacy_does_not_assume_one_country():
 def test_a_dyad_of_two_unknown_countries_is_not_coded():
     assert code("Gunmen attacked a police station on Monday.") == []
     assert find(code("Gunmen attacked Kenyan police on Monday."), "---", "19", "KEN")
+
+
+def test_hosting_entails_the_guests_visit():
+    events = code("The Egyptian president hosted the Jordanian king in Cairo.")
+    assert find(events, "EGY", "04", "JOR"), show(events)
+    assert {e.event_code for e in events if e.source_code.startswith("JOR")} == {"042"}
+
+
+def test_accidents_are_nobodys_act():
+    assert code("Dozens of Pakistani pilgrims were killed by the Saudi bus crash.") == []
