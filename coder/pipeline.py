@@ -19,6 +19,7 @@ from coder.actors import (
 )
 from coder.dictionaries import Dictionaries, load_dictionaries
 from coder.events import Coded, SentenceCoder
+from coder.lexicon import AGENT
 from coder.nlp import parse
 from coder.record import CODER_VERSION, Event, make_event_id
 from coder.text import clean_text
@@ -90,11 +91,18 @@ def candidate_sentences(
             continue
         for sent in sentence_splitter()(paragraph).sents:
             mentions = find_mentions(sent, dicts.lexicon)
-            pronouns = sum(1 for token in sent if token.lower_ in PERSONAL_PRONOUNS)
-            if minimum == 0 or len(mentions) + pronouns >= minimum:
+            if minimum == 0 or may_hold_dyad(sent, mentions, minimum):
                 kept.append(sentence_of(index, sent, mentions))
             index += 1
     return kept
+
+
+def may_hold_dyad(sent: Span, mentions: list[Mention], minimum: int) -> bool:
+    """Return True when a sentence names enough actors, one of them more than an agent: a
+    coded dyad needs a known country, organization or person on at least one side."""
+    pronouns = sum(1 for token in sent if token.lower_ in PERSONAL_PRONOUNS)
+    named = pronouns + sum(1 for m in mentions if m.kind != AGENT)
+    return len(mentions) + pronouns >= minimum and named > 0
 
 
 def sentence_of(index: int, sent: Span, mentions: list[Mention]) -> Sentence:
