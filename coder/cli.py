@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 from coder.articles import Article, InputError, read_inputs
+from coder.dictionaries import ACTORS_ENV, AGENTS_ENV
 from coder.record import RECORD_FIELDS, Event
 
 FORMATS = ("jsonl", "csv", "json")
@@ -30,7 +32,37 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="score the coder on a gold JSON Lines file")
     evaluate.add_argument("gold", metavar="GOLD.jsonl")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    for command in (code, evaluate):
+        add_dictionary_options(command)
     return parser
+
+
+def add_dictionary_options(command: argparse.ArgumentParser) -> None:
+    """Let a command plug in PETRARCH-format actor and agent dictionaries."""
+    command.add_argument(
+        "--petrarch-actors",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a PETRARCH actor dictionary to code with (repeatable; wins over ours)",
+    )
+    command.add_argument(
+        "--petrarch-agents",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a PETRARCH agent dictionary to code with (repeatable)",
+    )
+
+
+def plug_in_dictionaries(args: argparse.Namespace) -> None:
+    """Check the PETRARCH dictionary files and hand them to the coder."""
+    for variable, files in ((ACTORS_ENV, args.petrarch_actors), (AGENTS_ENV, args.petrarch_agents)):
+        for name in files:
+            if not Path(name).is_file():
+                raise InputError(f"{name}: no such file")
+        if files:
+            os.environ[variable] = os.pathsep.join(str(Path(name).resolve()) for name in files)
 
 
 def progress(items: Iterable, total: int | None = None, unit: str = "article") -> Iterable:
@@ -119,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"code": run_code, "evaluate": run_evaluate}
     try:
+        plug_in_dictionaries(args)
         return handlers[args.command](args)
     except (InputError, ValueError) as error:
         print(f"dyad: error: {error}", file=sys.stderr)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
@@ -15,6 +16,9 @@ from coder.lexicon import AGENT, BLOCKER, COUNTRY, METONYM, ORG, PERSON, Entry, 
 from coder.nlp import phrase_tokens
 
 DATA_DIR = Path(__file__).parent / "data"
+# PETRARCH-format dictionaries to plug in, as lists of files (set by `dyad code --petrarch-…`).
+ACTORS_ENV = "DYAD_PETRARCH_ACTORS"
+AGENTS_ENV = "DYAD_PETRARCH_AGENTS"
 TARGET = "+"
 SOURCE = "$"  # after a preposition: "faced criticism from $" puts the doer there
 CODE_RE = re.compile(r"^\d{2,4}$")
@@ -247,9 +251,10 @@ def load_blockers(path: Path) -> Iterator[Entry]:
             yield from _entries([phrase], BLOCKER, (Role(""),), phrase)
 
 
-def load_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
-    """Build the actor lexicon from the project's own dictionaries."""
+def load_lexicon(data_dir: Path = DATA_DIR, plugged: Iterable[Entry] = ()) -> Lexicon:
+    """Build the actor lexicon from plugged-in entries (first, so they win) and our own."""
     lexicon = Lexicon()
+    lexicon.extend(plugged)
     lexicon.extend(load_blockers(data_dir / "nonactors.txt"))
     lexicon.extend(load_people_files(data_dir))
     lexicon.extend(load_organizations(data_dir / "organizations.txt"))
@@ -362,29 +367,62 @@ def load_controls(path: Path, cameo: dict[str, CameoCode]) -> dict[str, ControlF
     return {verb: family for family in families for verb in family.verbs}
 
 
-def content_hash(data_dir: Path) -> str:
+def content_hash(data_dir: Path, extra_files: tuple[Path, ...] = ()) -> str:
     """Return a short content hash of every dictionary file, for reproducible datasets."""
     digest = hashlib.sha256()
-    for path in sorted(data_dir.glob("*.txt")):
+    for path in [*sorted(data_dir.glob("*.txt")), *extra_files]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
 @lru_cache(maxsize=4)
-def load_dictionaries(data_dir: Path = DATA_DIR) -> Dictionaries:
-    """Load every dictionary once per process."""
+def load_dictionaries(
+    data_dir: Path = DATA_DIR,
+    petrarch_actors: tuple[Path, ...] = (),
+    petrarch_agents: tuple[Path, ...] = (),
+) -> Dictionaries:
+    """Load every dictionary once per process, with any PETRARCH dictionaries plugged in.
+
+    A plugged-in entry wins over the project's own for the same phrase and kind.
+    """
     cameo = load_cameo(data_dir / "cameo.txt")
     patterns = load_patterns(data_dir / "verbs.txt", cameo)
     controls = load_controls(data_dir / "control.txt", cameo)
     return Dictionaries(
-        lexicon=load_lexicon(data_dir),
+        lexicon=load_lexicon(data_dir, plugged_entries(petrarch_actors, petrarch_agents)),
         cameo=cameo,
         patterns=patterns,
         controls=controls,
-        version=content_hash(data_dir),
+        version=content_hash(data_dir, (*petrarch_actors, *petrarch_agents)),
         iso3_by_iso2=load_iso_codes(data_dir / "countries.txt"),
     )
+
+
+def plugged_entries(actor_files: tuple[Path, ...], agent_files: tuple[Path, ...]) -> list[Entry]:
+    """Read PETRARCH-format actor and agent dictionaries."""
+    if not (actor_files or agent_files):
+        return []
+    from coder.petrarch import parse_actor_file, parse_agent_file
+
+    entries: list[Entry] = []
+    for path in actor_files:
+        entries.extend(parse_actor_file(path))
+    for path in agent_files:
+        entries.extend(parse_agent_file(path))
+    return entries
+
+
+def active_dictionaries() -> Dictionaries:
+    """Load the dictionaries this process codes with: the project's own, plus the PETRARCH
+    actor and agent files named in DYAD_PETRARCH_ACTORS / DYAD_PETRARCH_AGENTS."""
+    return load_dictionaries(DATA_DIR, env_paths(ACTORS_ENV), env_paths(AGENTS_ENV))
+
+
+def env_paths(name: str) -> tuple[Path, ...]:
+    """Return the paths listed in an environment variable (separated like PATH)."""
+    value = os.environ.get(name, "")
+    return tuple(Path(part) for part in value.split(os.pathsep) if part)
 
 
 def is_actor_code(code: str) -> bool:

@@ -17,7 +17,7 @@ from coder.actors import (
     Mention,
     find_mentions,
 )
-from coder.dictionaries import Dictionaries, load_dictionaries
+from coder.dictionaries import Dictionaries, active_dictionaries
 from coder.events import Coded, SentenceCoder
 from coder.lexicon import AGENT
 from coder.nlp import parse
@@ -127,7 +127,7 @@ def prepare(
     text: str, published: date | datetime | str | None, article_id: str | None, require_dyad: bool
 ) -> PreparedArticle:
     """Clean an article and pick the sentences that may hold an event."""
-    dicts = load_dictionaries()
+    dicts = active_dictionaries()
     minimum = MIN_MENTIONS if require_dyad else 0
     return PreparedArticle(
         article_id=article_id or default_article_id(text),
@@ -139,7 +139,7 @@ def prepare(
 
 def code_prepared(article: PreparedArticle, docs: Iterable[Doc]) -> list[Event]:
     """Code the parsed sentences of one article, in order (pronouns refer backwards)."""
-    dicts = load_dictionaries()
+    dicts = active_dictionaries()
     context = ArticleContext(day=article.day)
     events: list[Event] = []
     for sentence, doc in zip(article.sentences, docs, strict=True):

@@ -100,3 +100,39 @@ def test_evaluate_missing_file_is_one_line():
     result = run_cli("evaluate", "no-such-gold.jsonl")
     assert result.returncode == 2
     assert "no such file" in result.stderr
+
+
+def test_plugged_in_petrarch_dictionaries_code_their_actors(tmp_path):
+    actors = tmp_path / "mine.actors.txt"
+    actors.write_text("FREEDONIA_ [FRE]\n+FREEDONIAN_\n", encoding="utf-8")
+    agents = tmp_path / "mine.agents.txt"
+    agents.write_text("PALACE_GUARD [~MIL]\n", encoding="utf-8")
+    article = tmp_path / "story.txt"
+    article.write_text("Freedonian palace guards attacked Russian troops.", encoding="utf-8")
+    plain = run_cli("code", str(article), "--published", "2021-12-01")
+    plugged = run_cli(
+        "code",
+        str(article),
+        "--published",
+        "2021-12-01",
+        "--petrarch-actors",
+        str(actors),
+        "--petrarch-agents",
+        str(agents),
+    )
+    assert plugged.returncode == 0, plugged.stderr
+    records = [json.loads(line) for line in plugged.stdout.splitlines()]
+    assert {(r["source_code"], r["event_root_code"], r["target_code"]) for r in records} == {
+        ("FREMIL", "19", "RUSMIL")
+    }
+    before = {json.loads(line)["dictionary_version"] for line in plain.stdout.splitlines()}
+    assert before.isdisjoint({r["dictionary_version"] for r in records})
+
+
+def test_missing_petrarch_dictionary_is_one_line(tmp_path):
+    article = tmp_path / "story.txt"
+    article.write_text(SENTENCE, encoding="utf-8")
+    result = run_cli("code", str(article), "--petrarch-actors", str(tmp_path / "none.txt"))
+    assert result.returncode == 2
+    assert "none.txt: no such file" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
