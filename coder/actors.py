@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -91,7 +91,6 @@ class ArticleContext:
 
     day: date | None = None
     last_person: Actor | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def entry_fits_case(entry: Entry, span: Span) -> bool:

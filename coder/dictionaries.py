@@ -22,7 +22,6 @@ AGENTS_ENV = "DYAD_PETRARCH_AGENTS"
 TARGET = "+"
 SOURCE = "$"  # after a preposition: "faced criticism from $" puts the doer there
 CODE_RE = re.compile(r"^\d{2,4}$")
-ACTOR_CODE_RE = re.compile(r"^(?:[A-Z]{3}|---)(?:[A-Z]{3})*$")
 
 
 class DictionaryError(ValueError):
@@ -102,7 +101,12 @@ class Dictionaries:
 
     def family(self, name: str) -> ControlFamily | None:
         """Return a control family by its name."""
-        return next((f for f in self.controls.values() if f.name == name), None)
+        return self._families_by_name.get(name)
+
+    @cached_property
+    def _families_by_name(self) -> dict[str, ControlFamily]:
+        """Index the control families by name."""
+        return {family.name: family for family in self.controls.values()}
 
     def verbs_coded(self, code: str) -> frozenset[str]:
         """Return the verbs that have a bare pattern (no further words) with this code."""
@@ -423,8 +427,3 @@ def env_paths(name: str) -> tuple[Path, ...]:
     """Return the paths listed in an environment variable (separated like PATH)."""
     value = os.environ.get(name, "")
     return tuple(Path(part) for part in value.split(os.pathsep) if part)
-
-
-def is_actor_code(code: str) -> bool:
-    """Return True when a string looks like a CAMEO actor code."""
-    return bool(ACTOR_CODE_RE.match(code))

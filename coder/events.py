@@ -396,11 +396,10 @@ class SentenceCoder:
                 continue  # a statement made in Doha is not addressed to Qatar
             if prep not in NON_TARGET_PREPS and (actors := self.actors_of([obj])):
                 return actors, True
-        for prep, obj in frame.preps:
-            if addressed:
-                break
-            if prep in LOCATION_PREPS and (place := self._place_actor(obj)):
-                return [place], True
+        if not addressed:  # a statement or demand is made to someone, not to a place
+            for prep, obj in frame.preps:
+                if prep in LOCATION_PREPS and (place := self._place_actor(obj)):
+                    return [place], True
         return self._purpose_target(frame.verb), True
 
     def _purpose_target(self, verb: Token) -> list[Actor]:

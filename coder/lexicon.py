@@ -14,7 +14,6 @@ AGENT = "agent"  # president, police, rebels: a 3-letter agent that combines wit
 PERSON = "person"  # a named person whose code depends on the date
 BLOCKER = "blocker"  # a longer name that is no actor: "New Mexico" must not code as MEX
 
-KINDS = (COUNTRY, METONYM, ORG, AGENT, PERSON, BLOCKER)
 # Agents that mean "out of office": the undated guess prefers any other role.
 FORMER_AGENTS = ("ELI",)
 
@@ -69,7 +68,6 @@ class Lexicon:
     """Phrases indexed by their first token, for longest-match lookup over token sequences."""
 
     by_first: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
-    max_len: int = 0
 
     def add(self, entry: Entry) -> None:
         """Index one entry; a later duplicate of a phrase and kind is ignored."""
@@ -82,7 +80,6 @@ class Lexicon:
             if entry.phrase:
                 self.by_first[entry.phrase[0]].append(entry)
                 touched.add(entry.phrase[0])
-                self.max_len = max(self.max_len, len(entry.phrase))
         for first in touched:
             self.by_first[first] = _unique_longest_first(self.by_first[first])
 
