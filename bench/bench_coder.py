@@ -28,8 +28,7 @@ def seed_corpus(count: int) -> list[tuple[str, str, str]]:
     seeds = []
     for line in SEEDS.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
-        text = (SEEDS.parent / record["file"]).read_text(encoding="utf-8")
-        seeds.append((record["id"], text, record["published_at"]))
+        seeds.append((record["id"], record["text"], record["published_at"]))
     return [(f"{seeds[i % len(seeds)][0]}-{i}", *seeds[i % len(seeds)][1:]) for i in range(count)]
 
 

@@ -1,1 +1,1 @@
-"""Reserved for a later issue: see the README's roadmap."""
+"""marshmallow schemas: what the API accepts, what it returns, and the CSV column order."""

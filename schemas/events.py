@@ -1,0 +1,120 @@
+"""Events: the record as the API returns it, its filters, and the codebook."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from coder.record import RECORD_FIELDS
+
+# The CSV header: the coder's record, in its own order.
+CSV_COLUMNS: tuple[str, ...] = RECORD_FIELDS
+# Columns written as text, the ones a spreadsheet could read as a formula.
+TEXT_COLUMNS = frozenset(
+    (
+        "event_id", "sentence", "source_code", "source_name", "source_text",
+        "target_code", "target_name", "target_text", "event_code", "event_base_code",
+        "event_root_code", "event_text", "date", "location_name", "coder_version",
+        "dictionary_version",
+    )
+)  # fmt: skip
+
+_CODE = validate.Regexp(r"^[A-Z]{1,40}$", error="An actor code prefix: capital letters only.")
+_EVENT_CODE = validate.Regexp(r"^\d{1,4}$", error="A CAMEO code prefix: 1 to 4 digits.")
+_DAY = validate.Regexp(r"^\d{4}(-\d{2}(-\d{2})?)?$", error="A date: YYYY, YYYY-MM or YYYY-MM-DD.")
+
+
+class EventQuery(Schema):
+    """Filters shared by every events endpoint."""
+
+    job_id = fields.String(
+        validate=validate.Regexp(r"^[0-9a-f]{32}$", error="A job id: 32 hexadecimal digits.")
+    )
+    article_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
+    date_from = fields.String(validate=_DAY)
+    date_to = fields.String(validate=_DAY)
+    source = fields.String(validate=_CODE)
+    target = fields.String(validate=_CODE)
+    event_code = fields.String(validate=_EVENT_CODE)
+    quad_class = fields.Integer(validate=validate.Range(min=1, max=4))
+    country = fields.String(
+        validate=validate.Regexp(r"^[A-Z]{3}$", error="An ISO 3166 alpha-3 code, e.g. RUS.")
+    )
+
+    @validates_schema
+    def _ordered_dates(self, data: dict, **_: object) -> None:
+        """Refuse a date range that ends before it starts."""
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("date_from is after date_to.", "date_to")
+
+
+class EventPageQuery(EventQuery):
+    """Filters plus keyset paging for GET /events."""
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    cursor = fields.String(validate=validate.Length(max=200))
+
+
+class CsvQuery(EventQuery):
+    """Filters plus compression for the CSV exports."""
+
+    gzip = fields.Boolean(load_default=False)
+
+
+class JobCsvQuery(CsvQuery):
+    """The CSV export of one job: the job comes from the path."""
+
+    class Meta:
+        exclude = ("job_id",)
+
+
+class EventOut(Schema):
+    """One coded event: the coder's flat record."""
+
+    article_id = fields.Integer()
+    event_id = fields.String()
+    sentence_index = fields.Integer()
+    sentence = fields.String()
+    source_code = fields.String()
+    source_name = fields.String()
+    source_text = fields.String()
+    target_code = fields.String()
+    target_name = fields.String()
+    target_text = fields.String()
+    event_code = fields.String()
+    event_base_code = fields.String()
+    event_root_code = fields.String()
+    quad_class = fields.Integer()
+    goldstein = fields.Float()
+    event_text = fields.String()
+    negated = fields.Boolean()
+    hypothetical = fields.Boolean()
+    future = fields.Boolean()
+    confidence = fields.Float()
+    date = fields.String()
+    location_name = fields.String()
+    coder_version = fields.String()
+    dictionary_version = fields.String()
+
+
+class EventPage(Schema):
+    """A page of events with the cursor of the next."""
+
+    events = fields.List(fields.Nested(EventOut))
+    next_cursor = fields.String(allow_none=True)
+    links = fields.Dict()
+
+
+class CodebookEntry(Schema):
+    """One CAMEO event code."""
+
+    code = fields.String()
+    name = fields.String()
+    root = fields.String()
+    quad_class = fields.Integer()
+    goldstein = fields.Float()
+
+
+class CodebookPage(Schema):
+    """Every CAMEO event code the coder knows."""
+
+    codes = fields.List(fields.Nested(CodebookEntry))

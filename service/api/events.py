@@ -1,0 +1,94 @@
+"""Events: filtered JSON pages and streamed CSV downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from schemas.events import (
+    CSV_COLUMNS,
+    TEXT_COLUMNS,
+    CsvQuery,
+    EventPage,
+    EventPageQuery,
+    JobCsvQuery,
+)
+from service.api import engine
+from service.api.export import csv_chunks, csv_response
+from service.api.jobs import JOB_ID
+from service.storage.events import EventFilter, page_events, stream_rows
+from service.storage.jobs import job_exists
+
+blp = Blueprint("events", __name__, description="Coded events, as JSON pages or CSV.")
+
+CSV_DOC = {
+    "responses": {
+        "200": {
+            "description": "The events as CSV with a header row (gzip with ?gzip=true).",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    }
+}
+FILTERS = tuple(EventFilter.__dataclass_fields__)
+MAX_CURSOR = 2**63 - 1
+
+
+def event_filter(args: dict[str, Any], **fixed: Any) -> EventFilter:
+    """Build the storage filter from validated query arguments."""
+    values = {name: args[name] for name in FILTERS if args.get(name) is not None}
+    return EventFilter(**{**values, **fixed})
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """Turn a cursor into the last id seen, answering 422 for one we did not make."""
+    if cursor is None:
+        return 0
+    if not cursor.isascii() or not cursor.isdigit() or int(cursor) > MAX_CURSOR:
+        abort(422, errors={"query": {"cursor": ["Not a cursor this service returned."]}})
+    return int(cursor)
+
+
+@blp.route("/events")
+class Events(MethodView):
+    @blp.arguments(EventPageQuery, location="query")
+    @blp.response(200, EventPage)
+    def get(self, args: dict[str, Any]):
+        """List events matching the filters, a page at a time (keyset cursor)."""
+        after = decode_cursor(args.get("cursor"))
+        rows, next_after = page_events(engine(), event_filter(args), after, args["limit"])
+        next_cursor = None if next_after is None else str(next_after)
+        links = {}
+        if next_cursor:
+            query = {name: value for name, value in args.items() if name != "cursor"}
+            links["next"] = url_for("events.Events", **query, cursor=next_cursor)
+        return {"events": rows, "next_cursor": next_cursor, "links": links}
+
+
+@blp.route("/events.csv")
+class EventsCsv(MethodView):
+    @blp.arguments(CsvQuery, location="query")
+    @blp.doc(**CSV_DOC)
+    def get(self, args: dict[str, Any]):
+        """Download every event matching the filters as CSV, streamed."""
+        return stream_csv(event_filter(args), "events.csv", args["gzip"])
+
+
+@blp.route("/jobs/<string:job_id>/events.csv")
+class JobEventsCsv(MethodView):
+    @blp.arguments(JobCsvQuery, location="query")
+    @blp.doc(**CSV_DOC)
+    @blp.alt_response(404, description="Unknown job.")
+    def get(self, args: dict[str, Any], job_id: str):
+        """Download a job's events as CSV, streamed."""
+        if not JOB_ID.fullmatch(job_id) or not job_exists(engine(), job_id):
+            abort(404, message=f"No job {job_id}.")
+        return stream_csv(event_filter(args, job_id=job_id), f"job-{job_id}.csv", args["gzip"])
+
+
+def stream_csv(where: EventFilter, filename: str, compress: bool):
+    """Answer with the matching events as a streamed CSV download."""
+    rows = stream_rows(engine(), where, CSV_COLUMNS)
+    return csv_response(csv_chunks(rows, CSV_COLUMNS, TEXT_COLUMNS), filename, compress)

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy Core tables, engines, migrations and the queries the service runs."""

@@ -1,0 +1,102 @@
+"""Event queries: filters, keyset pages and streamed rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from service.storage.tables import EVENT_COLUMNS, events, job_articles
+
+STREAM_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """The filters every events endpoint accepts; code prefixes are checked by the schema."""
+
+    job_id: str | None = None
+    article_id: int | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    source: str | None = None
+    target: str | None = None
+    event_code: str | None = None
+    quad_class: int | None = None
+    country: str | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        """Translate the filters into WHERE clauses."""
+        clauses: list[ColumnElement[bool]] = []
+        if self.job_id is not None:
+            in_job = select(job_articles.c.article_id).where(job_articles.c.job_id == self.job_id)
+            clauses.append(events.c.article_id.in_(in_job))
+        if self.article_id is not None:
+            clauses.append(events.c.article_id == self.article_id)
+        if self.date_from:
+            clauses.append(events.c.date >= self.date_from)
+        if self.date_to:
+            # "2021-12-07" <= "2021-12-07~" keeps every event of the last day, however precise.
+            clauses.append(events.c.date <= self.date_to + "~")
+        for column, prefix in (
+            (events.c.source_code, self.source),
+            (events.c.target_code, self.target),
+            (events.c.event_code, self.event_code),
+        ):
+            if prefix:
+                clauses.append(column.startswith(prefix, autoescape=True))
+        if self.quad_class is not None:
+            clauses.append(events.c.quad_class == self.quad_class)
+        if self.country:
+            clauses.append(
+                or_(
+                    events.c.source_code.startswith(self.country, autoescape=True),
+                    events.c.target_code.startswith(self.country, autoescape=True),
+                )
+            )
+        return clauses
+
+
+def page_events(
+    engine: Engine, where: EventFilter, after: int, limit: int
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Return up to `limit` events after id `after`, and the cursor of the next page."""
+    columns = [events.c.id, *(events.c[name] for name in EVENT_COLUMNS)]
+    query = (
+        select(*columns)
+        .where(events.c.id > after, *where.clauses())
+        .order_by(events.c.id)
+        .limit(limit + 1)
+    )
+    with engine.connect() as connection:
+        rows = [dict(row._mapping) for row in connection.execute(query)]
+    next_after = rows[limit - 1]["id"] if len(rows) > limit else None
+    return [_public(row) for row in rows[:limit]], next_after
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    """Drop the internal row id from an event row."""
+    row.pop("id")
+    return row
+
+
+def article_events(engine: Engine, article_id: int) -> list[dict[str, Any]]:
+    """Return every event of one article, in order."""
+    rows, _ = page_events(engine, EventFilter(article_id=article_id), 0, 1_000_000)
+    return rows
+
+
+def stream_rows(
+    engine: Engine, where: EventFilter, columns: Sequence[str]
+) -> Iterator[Sequence[Any]]:
+    """Yield event rows as tuples of `columns`, in id order, holding one batch in memory."""
+    query = select(*(events.c[name] for name in columns)).where(*where.clauses())
+    query = query.order_by(events.c.id)
+    with engine.connect() as connection:
+        # A server-side cursor on PostgreSQL; SQLite steps through its rows natively.
+        result = connection.execution_options(yield_per=STREAM_BATCH).execute(query)
+        for partition in result.partitions():
+            yield from partition

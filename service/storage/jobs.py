@@ -1,0 +1,269 @@
+"""Submitting articles and reading job state."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, case, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+
+from service.storage.clock import as_utc, later, now
+from service.storage.engine import write_transaction
+from service.storage.tables import articles, job_articles, jobs
+
+ARTICLE_FIELDS = ("client_id", "title", "url", "source", "published_at", "language")
+_SPACES = re.compile(r"\s+")
+ERRORS_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article as accepted from a client, before it has a row."""
+
+    text: str
+    client_id: str | None = None
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published_at: str | None = None
+    language: str | None = None
+    metadata: dict[str, Any] | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Hash the normalised text and url: the same story sent twice is one article."""
+        text = _SPACES.sub(" ", unicodedata.normalize("NFC", self.text)).strip()
+        key = f"{text}\x1f{(self.url or '').strip()}"
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class Submission:
+    """What a submit stored: the job, each item's article id, and the articles to publish."""
+
+    job_id: str
+    article_ids: list[int]
+    new_ids: list[int] = field(default_factory=list)
+
+
+def submit(
+    engine: Engine, items: list[NewArticle], rejected: list[dict[str, Any]], queued_lease: float
+) -> Submission:
+    """Store a job and its articles in one transaction; existing articles are reused."""
+    job_id = uuid.uuid4().hex
+    with write_transaction(engine) as connection:
+        ids_by_hash, new_ids = _store_articles(connection, items, queued_lease)
+        article_ids = [ids_by_hash[item.content_hash] for item in items]
+        connection.execute(
+            jobs.insert().values(
+                id=job_id, created_at=now(), n_articles=len(items), rejected=json.dumps(rejected)
+            )
+        )
+        connection.execute(
+            job_articles.insert(),
+            [
+                {"job_id": job_id, "position": position, "article_id": article_id}
+                for position, article_id in enumerate(article_ids)
+            ],
+        )
+    return Submission(job_id, article_ids, new_ids)
+
+
+def _store_articles(
+    connection: Any, items: list[NewArticle], queued_lease: float
+) -> tuple[dict[str, int], list[int]]:
+    """Insert the articles not stored yet; return every item's id by hash, and the new ids."""
+    rows = _article_rows(items, queued_lease)
+    insert = _insert_ignoring_duplicates(connection, rows)
+    created = connection.execute(insert.returning(articles.c.id, articles.c.content_hash), rows)
+    ids_by_hash = {row.content_hash: row.id for row in created}
+    new_ids = list(ids_by_hash.values())
+    missing = [row["content_hash"] for row in rows if row["content_hash"] not in ids_by_hash]
+    for start in range(0, len(missing), 500):
+        chunk = missing[start : start + 500]
+        query = select(articles.c.id, articles.c.content_hash).where(
+            articles.c.content_hash.in_(chunk)
+        )
+        ids_by_hash.update({row.content_hash: row.id for row in connection.execute(query)})
+    return ids_by_hash, new_ids
+
+
+def _article_rows(items: list[NewArticle], queued_lease: float) -> list[dict[str, Any]]:
+    """Build one insert row per distinct article."""
+    moment, lease = now(), later(queued_lease)
+    rows: dict[str, dict[str, Any]] = {}
+    for item in items:
+        rows.setdefault(
+            item.content_hash,
+            {
+                **{name: getattr(item, name) for name in ARTICLE_FIELDS},
+                "content_hash": item.content_hash,
+                "text": item.text,
+                "metadata": None if item.metadata is None else json.dumps(item.metadata),
+                "status": "queued",
+                "attempts": 0,
+                "publishes": 1,
+                "lease_expires_at": lease,
+                "created_at": moment,
+            },
+        )
+    return list(rows.values())
+
+
+def _insert_ignoring_duplicates(connection: Any, rows: list[dict[str, Any]]) -> Any:
+    """Return an INSERT that skips rows whose content hash is already stored."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(articles).on_conflict_do_nothing(index_elements=["content_hash"])
+
+
+# --- reading job state ---------------------------------------------------------------------
+
+
+def _count(status: str) -> ColumnElement[int]:
+    """Count the job's articles in `status`."""
+    return func.coalesce(func.sum(case((articles.c.status == status, 1), else_=0)), 0)
+
+
+def _job_counts():
+    """Select per-job article counts by status."""
+    return (
+        select(
+            job_articles.c.job_id.label("job_id"),
+            _count("coded").label("coded"),
+            _count("failed").label("failed"),
+            _count("running").label("running"),
+            func.min(articles.c.started_at).label("started_at"),
+            func.max(articles.c.finished_at).label("finished_at"),
+        )
+        .join(articles, articles.c.id == job_articles.c.article_id)
+        .group_by(job_articles.c.job_id)
+        .subquery()
+    )
+
+
+def _status_expression(counts: Any) -> ColumnElement[str]:
+    """Derive a job's status from its articles' states, in SQL."""
+    finished = counts.c.coded + counts.c.failed
+    return case(
+        (
+            finished >= jobs.c.n_articles,
+            case(
+                (counts.c.failed == 0, literal("done")),
+                (counts.c.coded == 0, literal("failed")),
+                else_=literal("partial"),
+            ),
+        ),
+        (finished + counts.c.running > 0, literal("running")),
+        else_=literal("queued"),
+    )
+
+
+def _jobs_query():
+    """Select jobs with their counts and derived status."""
+    counts = _job_counts()
+    return (
+        select(
+            jobs,
+            counts.c.coded,
+            counts.c.failed,
+            counts.c.running,
+            counts.c.started_at,
+            counts.c.finished_at,
+            _status_expression(counts).label("status"),
+        ).join(counts, counts.c.job_id == jobs.c.id),
+        counts,
+    )
+
+
+def get_job(engine: Engine, job_id: str) -> dict[str, Any] | None:
+    """Return a job's state, counts, timestamps and article errors, or None if unknown."""
+    query, _ = _jobs_query()
+    with engine.connect() as connection:
+        row = connection.execute(query.where(jobs.c.id == job_id)).first()
+        if row is None:
+            return None
+        job = _job_dict(row)
+        job["counts"]["events"] = _job_event_count(connection, job_id)
+        job["errors"] = _job_errors(connection, job_id)
+    return job
+
+
+def list_jobs(
+    engine: Engine, status: str | None, before: tuple[str, str] | None, limit: int
+) -> list[dict[str, Any]]:
+    """Return up to `limit` jobs, newest first, after the keyset cursor `before`."""
+    query, _ = _jobs_query()
+    status_column = query.selected_columns.status
+    if status:
+        query = query.where(status_column == status)
+    if before:
+        created, job_id = before
+        query = query.where(
+            (jobs.c.created_at < created) | ((jobs.c.created_at == created) & (jobs.c.id < job_id))
+        )
+    query = query.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
+    with engine.connect() as connection:
+        return [_job_dict(row) for row in connection.execute(query)]
+
+
+def _job_dict(row: Any) -> dict[str, Any]:
+    """Shape a job row with its counts."""
+    finished = row.coded + row.failed
+    return {
+        "job_id": row.id,
+        "status": row.status,
+        "counts": {
+            "articles": row.n_articles,
+            "queued": row.n_articles - finished - row.running,
+            "running": row.running,
+            "coded": row.coded,
+            "failed": row.failed,
+            "rejected": len(json.loads(row.rejected)),
+        },
+        "progress": round(finished / row.n_articles, 4) if row.n_articles else 1.0,
+        "created_at": as_utc(row.created_at),
+        "started_at": as_utc(row.started_at),
+        "finished_at": as_utc(row.finished_at) if finished >= row.n_articles else None,
+        "rejected": json.loads(row.rejected),
+    }
+
+
+def _job_article_ids():
+    """Select the distinct article ids of a job (bound by :job_id)."""
+    return select(job_articles.c.article_id).where(job_articles.c.job_id == bindparam("job_id"))
+
+
+def _job_event_count(connection: Any, job_id: str) -> int:
+    """Count the events of a job's distinct articles."""
+    query = select(func.coalesce(func.sum(articles.c.n_events), 0)).where(
+        articles.c.id.in_(_job_article_ids())
+    )
+    return int(connection.execute(query, {"job_id": job_id}).scalar_one())
+
+
+def _job_errors(connection: Any, job_id: str) -> list[dict[str, Any]]:
+    """List the job's failed articles with their reasons (the first ERRORS_SHOWN)."""
+    query = (
+        select(articles.c.id, articles.c.client_id, articles.c.status, articles.c.error)
+        .where(articles.c.id.in_(_job_article_ids()), articles.c.error.is_not(None))
+        .order_by(articles.c.id)
+        .limit(ERRORS_SHOWN)
+    )
+    return [
+        {"article_id": r.id, "id": r.client_id, "status": r.status, "error": r.error}
+        for r in connection.execute(query, {"job_id": job_id})
+    ]
+
+
+def job_exists(engine: Engine, job_id: str) -> bool:
+    """Tell whether a job id is known."""
+    with engine.connect() as connection:
+        found = connection.execute(select(jobs.c.id).where(jobs.c.id == job_id)).first()
+    return found is not None

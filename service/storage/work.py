@@ -1,0 +1,204 @@
+"""The workers' side of the state machine: claim an article, write its events, reconcile."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, delete, or_, select, update
+
+from service.storage.clock import later, now
+from service.storage.engine import write_transaction
+from service.storage.tables import EVENT_COLUMNS, articles, events
+
+RECONCILE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A lease on one article: only the holder of `token` may write its results."""
+
+    article_id: int
+    token: str
+    text: str
+    published_at: str | None
+    attempt: int
+
+
+def _locked(connection: Any, query: Any) -> Any:
+    """Lock the selected rows on PostgreSQL; SQLite's write lock already serialises us."""
+    if connection.dialect.name == "postgresql":
+        return query.with_for_update()
+    return query
+
+
+def claim(engine: Engine, article_id: int, lease_seconds: float, max_attempts: int) -> Claim | None:
+    """Take the lease on an article that is waiting, or whose last lease ran out."""
+    with write_transaction(engine) as connection:
+        query = select(articles).where(articles.c.id == article_id)
+        row = connection.execute(_locked(connection, query)).first()
+        if row is None or not _claimable(row):
+            return None
+        if row.attempts >= max_attempts:
+            _give_up(connection, row)
+            return None
+        token = uuid.uuid4().hex
+        connection.execute(
+            update(articles)
+            .where(articles.c.id == article_id)
+            .values(
+                status="running",
+                attempts=row.attempts + 1,
+                lease_token=token,
+                lease_expires_at=later(lease_seconds),
+                started_at=row.started_at or now(),
+            )
+        )
+    return Claim(article_id, token, row.text, row.published_at, row.attempts + 1)
+
+
+def _claimable(row: Any) -> bool:
+    """Tell whether an article may be (re)started: queued, or running on an expired lease."""
+    if row.status == "queued":
+        return True
+    return row.status == "running" and _expired(row.lease_expires_at)
+
+
+def _expired(moment: Any) -> bool:
+    """Tell whether a stored lease time has passed (SQLite returns it naive, in UTC)."""
+    current = now()
+    if moment.tzinfo is None:
+        current = current.replace(tzinfo=None)
+    return moment <= current
+
+
+def _give_up(connection: Any, row: Any) -> None:
+    """Mark an article failed once it has used all its attempts."""
+    reason = f"gave up after {row.attempts} attempts"
+    if row.error:
+        reason += f"; last error: {row.error}"
+    connection.execute(
+        update(articles)
+        .where(articles.c.id == row.id)
+        .values(status="failed", error=reason, finished_at=now(), lease_token=None)
+    )
+
+
+def save_events(engine: Engine, held: Claim, records: Iterable[dict[str, Any]]) -> bool:
+    """Replace the article's events and mark it coded, in one transaction, if still leased."""
+    rows = _unique_rows(held.article_id, records)
+    with write_transaction(engine) as connection:
+        owned = connection.execute(
+            update(articles)
+            .where(articles.c.id == held.article_id, articles.c.lease_token == held.token)
+            .values(
+                status="coded",
+                n_events=len(rows),
+                error=None,
+                finished_at=now(),
+                lease_token=None,
+            )
+        )
+        if owned.rowcount != 1:
+            # Another execution took the lease over; its results are the ones that count.
+            return False
+        connection.execute(delete(events).where(events.c.article_id == held.article_id))
+        if rows:
+            connection.execute(events.insert(), rows)
+    return True
+
+
+def _unique_rows(article_id: int, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep one row per event id, with the stored article id."""
+    rows: dict[str, dict[str, Any]] = {}
+    for record in records:
+        row = {name: record[name] for name in EVENT_COLUMNS if name != "article_id"}
+        rows.setdefault(row["event_id"], {**row, "article_id": article_id})
+    return list(rows.values())
+
+
+def fail(engine: Engine, held: Claim, reason: str) -> bool:
+    """Mark a leased article failed for good, with the reason."""
+    with write_transaction(engine) as connection:
+        result = connection.execute(
+            update(articles)
+            .where(articles.c.id == held.article_id, articles.c.lease_token == held.token)
+            .values(status="failed", error=reason, finished_at=now(), lease_token=None)
+        )
+    return result.rowcount == 1
+
+
+def release(engine: Engine, held: Claim, reason: str, queued_lease: float) -> bool:
+    """Put a leased article back to `queued` after a transient error, keeping the reason."""
+    with write_transaction(engine) as connection:
+        result = connection.execute(
+            update(articles)
+            .where(articles.c.id == held.article_id, articles.c.lease_token == held.token)
+            .values(
+                status="queued",
+                error=reason,
+                lease_token=None,
+                lease_expires_at=later(queued_lease),
+            )
+        )
+    return result.rowcount == 1
+
+
+@dataclass
+class Reconciled:
+    """What one reconciler pass did."""
+
+    republish: list[int]
+    failed: list[int]
+
+
+def reconcile(engine: Engine, queued_lease: float, max_attempts: int) -> Reconciled:
+    """Re-queue articles whose lease ran out, and fail those that used every attempt."""
+    outcome = Reconciled([], [])
+    with write_transaction(engine) as connection:
+        query = (
+            select(articles.c.id, articles.c.status, articles.c.attempts, articles.c.error)
+            .where(
+                or_(articles.c.status == "queued", articles.c.status == "running"),
+                articles.c.lease_expires_at <= now(),
+            )
+            .order_by(articles.c.id)
+            .limit(RECONCILE_BATCH)
+        )
+        if connection.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        for row in connection.execute(query).all():
+            if row.status == "running" and row.attempts >= max_attempts:
+                _give_up(connection, row)
+                outcome.failed.append(row.id)
+            else:
+                _requeue(connection, row, queued_lease)
+                outcome.republish.append(row.id)
+    return outcome
+
+
+def _requeue(connection: Any, row: Any, queued_lease: float) -> None:
+    """Reset an article to `queued` with a fresh lease, counting the new publish."""
+    values: dict[str, Any] = {
+        "status": "queued",
+        "lease_token": None,
+        "lease_expires_at": later(queued_lease),
+        "publishes": articles.c.publishes + 1,
+    }
+    if row.status == "running":
+        values["error"] = f"attempt {row.attempts} ran past its lease (worker lost?)"
+    connection.execute(update(articles).where(articles.c.id == row.id).values(**values))
+
+
+def due_now(engine: Engine, article_ids: list[int]) -> None:
+    """Make queued articles due for the reconciler at once (their publish failed)."""
+    with write_transaction(engine) as connection:
+        for start in range(0, len(article_ids), 500):
+            chunk = article_ids[start : start + 500]
+            connection.execute(
+                update(articles)
+                .where(articles.c.id.in_(chunk), articles.c.status == "queued")
+                .values(lease_expires_at=now())
+            )

@@ -1,0 +1,97 @@
+"""Tasks: thin shells that load ids, call the coder and write results to SQL."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from flask import current_app
+from sqlalchemy.exc import DBAPIError
+
+from service.storage import work
+from service.storage.engine import get_engine
+
+log = logging.getLogger(__name__)
+
+RETRY_LIMIT = 5
+
+
+def _engine():
+    """Return this process's engine for the configured database."""
+    return get_engine(current_app.config["DATABASE_URL"])
+
+
+@shared_task(bind=True, name="dyad.code_article", max_retries=RETRY_LIMIT)
+def code_article(self: Any, article_id: int) -> str:
+    """Code one stored article and replace its events; a duplicate delivery changes nothing."""
+    config = current_app.config
+    try:
+        held = work.claim(_engine(), article_id, config["LEASE_SECONDS"], config["MAX_ATTEMPTS"])
+    except DBAPIError as error:
+        raise self.retry(exc=error, countdown=2**self.request.retries) from error
+    if held is None:
+        return "skipped"
+    return run_claim(self, held)
+
+
+def run_claim(task: Any, held: work.Claim) -> str:
+    """Run the coder under a lease and store the outcome."""
+    engine, config = _engine(), current_app.config
+    try:
+        records = code_text(held)
+    except SoftTimeLimitExceeded:
+        work.fail(engine, held, f"coding took longer than {config['TASK_TIME_LIMIT']} s")
+        return "failed"
+    except Exception as error:
+        # The coder is deterministic: the same text would fail again, so fail it for good.
+        log.exception("coding article %s failed", held.article_id)
+        work.fail(engine, held, f"coder error: {type(error).__name__}: {error}"[:2000])
+        return "failed"
+    try:
+        saved = work.save_events(engine, held, records)
+    except DBAPIError as error:
+        work.release(engine, held, f"database error: {error.orig}"[:2000], 0)
+        raise task.retry(exc=error, countdown=2**task.request.retries) from error
+    return "coded" if saved else "superseded"
+
+
+def code_text(held: work.Claim) -> list[dict[str, Any]]:
+    """Run the coder over the article's text and return its records as dicts."""
+    # Imported here so that the web process, which publishes these tasks, never loads spaCy.
+    from coder.pipeline import code_article as run_coder
+
+    events = run_coder(held.text, published=held.published_at, article_id=str(held.article_id))
+    return [event.to_dict() for event in events]
+
+
+@shared_task(name="dyad.reconcile")
+def reconcile() -> dict[str, int]:
+    """Re-publish articles stuck past their lease and fail those out of attempts."""
+    config = current_app.config
+    outcome = work.reconcile(_engine(), config["QUEUED_LEASE_SECONDS"], config["MAX_ATTEMPTS"])
+    published = publish(outcome.republish)
+    if outcome.republish or outcome.failed:
+        log.warning(
+            "reconciler: re-published %d of %d stuck articles, failed %d",
+            published, len(outcome.republish), len(outcome.failed),
+        )  # fmt: skip
+    return {"republished": published, "failed": len(outcome.failed)}
+
+
+def publish(article_ids: Iterable[int]) -> int:
+    """Send one task per article; return how many reached the broker (the rest stay queued)."""
+    ids = list(article_ids)
+    if not ids:
+        return 0
+    sent = 0
+    try:
+        with code_article.app.producer_or_acquire() as producer:
+            for article_id in ids:
+                code_article.apply_async((article_id,), producer=producer)
+                sent += 1
+    except Exception as error:  # kombu raises several types for a broker that is down
+        log.warning("broker unreachable, %d articles left queued: %s", len(ids) - sent, error)
+    return sent
