@@ -71,8 +71,9 @@ class AcceptedArticle(Schema):
 class Rejection(Schema):
     """An item of a batch that was refused, and why."""
 
-    index = fields.Integer()
-    reason = fields.Raw()
+    index = fields.Integer(metadata={"description": "Position in the request, from 0."})
+    file = fields.String(metadata={"description": "The uploaded file it came from."})
+    reason = fields.Raw(metadata={"description": "A message, or messages by field."})
 
 
 class AcceptedJob(Schema):

@@ -92,11 +92,21 @@ def article_events(engine: Engine, article_id: int) -> list[dict[str, Any]]:
 def stream_rows(
     engine: Engine, where: EventFilter, columns: Sequence[str]
 ) -> Iterator[Sequence[Any]]:
-    """Yield event rows as tuples of `columns`, in id order, holding one batch in memory."""
+    """Run the query now (so an outage fails before any byte is sent); yield rows lazily."""
     query = select(*(events.c[name] for name in columns)).where(*where.clauses())
     query = query.order_by(events.c.id)
-    with engine.connect() as connection:
+    connection = engine.connect()
+    try:
         # A server-side cursor on PostgreSQL; SQLite steps through its rows natively.
         result = connection.execution_options(yield_per=STREAM_BATCH).execute(query)
+    except BaseException:
+        connection.close()
+        raise
+    return _batches(connection, result)
+
+
+def _batches(connection: Any, result: Any) -> Iterator[Sequence[Any]]:
+    """Yield a result's rows a batch at a time, closing the connection at the end."""
+    with connection:
         for partition in result.partitions():
             yield from partition
