@@ -16,9 +16,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# Until the HTTP service lands, `make run` codes the seed articles and prints their events.
+# The embedded service on http://127.0.0.1:8000: SQLite and a file queue under ./data, a worker.
 run: install
-	$(BIN)/dyad code seeds/articles.jsonl --format jsonl
+	$(BIN)/dyad serve --port 8000
 
 lint: install
 	$(BIN)/ruff check .

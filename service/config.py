@@ -36,6 +36,8 @@ def default_config(data_dir: Path) -> dict[str, Any]:
         # `queued` for the reconciler.
         "BROKER_TIMEOUT": 2.0,
         "RETRY_AFTER_SECONDS": 5,
+        # Batches of this many new articles or more are fanned out to tasks by a worker.
+        "DISPATCH_THRESHOLD": 50,
         # flask-smorest and the OpenAPI document at /api/v1/openapi.json.
         "API_TITLE": "Dyad",
         "API_VERSION": "v1",

@@ -17,6 +17,7 @@ from service.storage.engine import get_engine
 log = logging.getLogger(__name__)
 
 RETRY_LIMIT = 5
+DISPATCH_CHUNK = 500
 
 
 def _engine():
@@ -79,6 +80,37 @@ def reconcile() -> dict[str, int]:
             published, len(outcome.republish), len(outcome.failed),
         )  # fmt: skip
     return {"republished": published, "failed": len(outcome.failed)}
+
+
+def enqueue(article_ids: Iterable[int]) -> list[int]:
+    """Hand new articles to the broker and return those it did not take.
+
+    A few articles get their own task at once. A large batch goes out as dispatch tasks that
+    each publish DISPATCH_CHUNK article tasks from a worker: one broker round trip per article
+    is the slowest part of accepting a batch, and the web process should not pay it.
+    """
+    ids = list(article_ids)
+    if len(ids) < current_app.config["DISPATCH_THRESHOLD"]:
+        return ids[publish(ids) :]
+    chunks = [ids[start : start + DISPATCH_CHUNK] for start in range(0, len(ids), DISPATCH_CHUNK)]
+    sent = 0
+    try:
+        with dispatch.app.producer_or_acquire() as producer:
+            for chunk in chunks:
+                dispatch.apply_async((chunk,), producer=producer)
+                sent += 1
+    except Exception as error:  # kombu raises several types for a broker that is down
+        log.warning("broker unreachable, %d dispatch tasks not sent: %s", len(chunks) - sent, error)
+    return [article_id for chunk in chunks[sent:] for article_id in chunk]
+
+
+@shared_task(name="dyad.dispatch")
+def dispatch(article_ids: list[int]) -> int:
+    """Publish one coding task per article of a large batch; unsent ones become due at once."""
+    sent = publish(article_ids)
+    if sent < len(article_ids):
+        work.due_now(_engine(), article_ids[sent:])
+    return sent
 
 
 def publish(article_ids: Iterable[int]) -> int:

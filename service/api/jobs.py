@@ -19,7 +19,7 @@ from service.api.ingest import read_batch
 from service.storage import jobs as job_store
 from service.storage import work
 from service.storage.jobs import NewArticle, Submission
-from workers.tasks import publish
+from workers.tasks import enqueue
 
 JOB_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -52,12 +52,11 @@ BATCH_BODY = {
 
 
 def store_and_publish(items: list[NewArticle], rejected: list[dict[str, Any]]) -> Submission:
-    """Commit the job, then publish one task per new article; unsent ones become due at once."""
+    """Commit the job, then enqueue its new articles; unsent ones become due at once."""
     config = current_app.config
     submission = job_store.submit(engine(), items, rejected, config["QUEUED_LEASE_SECONDS"])
-    sent = publish(submission.new_ids)
-    if sent < len(submission.new_ids):
-        work.due_now(engine(), submission.new_ids[sent:])
+    if unsent := enqueue(submission.new_ids):
+        work.due_now(engine(), unsent)
     return submission
 
 

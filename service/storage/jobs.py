@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, case, func, literal, select
@@ -19,7 +19,6 @@ from service.storage.engine import write_transaction
 from service.storage.tables import articles, job_articles, jobs
 
 ARTICLE_FIELDS = ("client_id", "title", "url", "source", "published_at", "language")
-_SPACES = re.compile(r"\s+")
 ERRORS_SHOWN = 100
 
 
@@ -36,10 +35,10 @@ class NewArticle:
     language: str | None = None
     metadata: dict[str, Any] | None = None
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """Hash the normalised text and url: the same story sent twice is one article."""
-        text = _SPACES.sub(" ", unicodedata.normalize("NFC", self.text)).strip()
+        text = " ".join(unicodedata.normalize("NFC", self.text).split())
         key = f"{text}\x1f{(self.url or '').strip()}"
         return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -147,3 +147,18 @@ def test_the_reconciler_requeues_expired_leases_and_caps_attempts(client, engine
     assert state(engine, ids[1]).status == "failed"
     assert state(engine, ids[2]).publishes == 2
     assert tasks.reconcile() == {"republished": 0, "failed": 0}
+
+
+def test_a_large_batch_is_fanned_out_by_dispatch_tasks(make_app):
+    from tests.conftest import drain_tasks
+
+    app = make_app(DISPATCH_THRESHOLD=10)
+    articles_in = [{"text": f"story {n}"} for n in range(1200)]
+    ids = app.test_client().post("/api/v1/jobs", json={"articles": articles_in}).get_json()
+    ids = ids["article_ids"]
+    messages = drain_tasks(app)
+    assert [name for name, _ in messages] == ["dyad.dispatch"] * 3
+    assert [article for _, (chunk,) in messages for article in chunk] == ids
+    with app.app_context():
+        assert tasks.dispatch(ids[:500]) == 500
+    assert [args[0] for _, args in drain_tasks(app)] == ids[:500]
