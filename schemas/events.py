@@ -8,16 +8,6 @@ from coder.record import RECORD_FIELDS
 
 # The CSV header: the coder's record, in its own order.
 CSV_COLUMNS: tuple[str, ...] = RECORD_FIELDS
-# Columns written as text, the ones a spreadsheet could read as a formula.
-TEXT_COLUMNS = frozenset(
-    (
-        "event_id", "sentence", "source_code", "source_name", "source_text",
-        "target_code", "target_name", "target_text", "event_code", "event_base_code",
-        "event_root_code", "event_text", "date", "location_name", "coder_version",
-        "dictionary_version",
-    )
-)  # fmt: skip
-
 _CODE = validate.Regexp(r"^[A-Z]{1,40}$", error="An actor code prefix: capital letters only.")
 _EVENT_CODE = validate.Regexp(r"^\d{1,4}$", error="A CAMEO code prefix: 1 to 4 digits.")
 _DAY = validate.Regexp(r"^\d{4}(-\d{2}(-\d{2})?)?$", error="A date: YYYY, YYYY-MM or YYYY-MM-DD.")

@@ -10,16 +10,16 @@ from flask_smorest import Blueprint, abort
 
 from schemas.events import (
     CSV_COLUMNS,
-    TEXT_COLUMNS,
     CsvQuery,
     EventPage,
     EventPageQuery,
     JobCsvQuery,
 )
 from service.api import engine
-from service.api.export import csv_chunks, csv_response
+from service.api.export import csv_response
 from service.api.jobs import JOB_ID
-from service.storage.events import EventFilter, page_events, stream_rows
+from service.storage.events import EventFilter, page_events
+from service.storage.export import csv_stream
 from service.storage.jobs import job_exists
 
 blp = Blueprint("events", __name__, description="Coded events, as JSON pages or CSV.")
@@ -90,5 +90,4 @@ class JobEventsCsv(MethodView):
 
 def stream_csv(where: EventFilter, filename: str, compress: bool):
     """Answer with the matching events as a streamed CSV download."""
-    rows = stream_rows(engine(), where, CSV_COLUMNS)
-    return csv_response(csv_chunks(rows, CSV_COLUMNS, TEXT_COLUMNS), filename, compress)
+    return csv_response(csv_stream(engine(), where, CSV_COLUMNS), filename, compress)

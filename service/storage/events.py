@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +9,6 @@ from sqlalchemy import Engine, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.storage.tables import EVENT_COLUMNS, events, job_articles
-
-STREAM_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -87,26 +84,3 @@ def article_events(engine: Engine, article_id: int) -> list[dict[str, Any]]:
     """Return every event of one article, in order."""
     rows, _ = page_events(engine, EventFilter(article_id=article_id), 0, 1_000_000)
     return rows
-
-
-def stream_rows(
-    engine: Engine, where: EventFilter, columns: Sequence[str]
-) -> Iterator[Sequence[Any]]:
-    """Run the query now (so an outage fails before any byte is sent); yield rows lazily."""
-    query = select(*(events.c[name] for name in columns)).where(*where.clauses())
-    query = query.order_by(events.c.id)
-    connection = engine.connect()
-    try:
-        # A server-side cursor on PostgreSQL; SQLite steps through its rows natively.
-        result = connection.execution_options(yield_per=STREAM_BATCH).execute(query)
-    except BaseException:
-        connection.close()
-        raise
-    return _batches(connection, result)
-
-
-def _batches(connection: Any, result: Any) -> Iterator[Sequence[Any]]:
-    """Yield a result's rows a batch at a time, closing the connection at the end."""
-    with connection:
-        for partition in result.partitions():
-            yield from partition

@@ -140,7 +140,8 @@ def test_the_job_csv_streams_its_events_with_a_header(client, stored):
     assert tuple(rows[0]) == RECORD_FIELDS
     assert [row[1] for row in rows[1:]] == ["e00001", "e00002", "e00003"]
     assert rows[1][RECORD_FIELDS.index("event_code")] == "010"  # leading zero kept
-    assert rows[2][RECORD_FIELDS.index("goldstein")] == "-10.0"  # a number, not neutralised
+    assert float(rows[2][RECORD_FIELDS.index("goldstein")]) == -10.0  # a number, not neutralised
+    assert rows[1][RECORD_FIELDS.index("negated")] == "false"
 
 
 def test_the_csv_takes_the_same_filters(client, stored):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -66,6 +67,22 @@ def test_a_task_codes_the_article_and_stores_its_events(app, engine, article_id)
     job_id = client.get("/api/v1/jobs").get_json()["jobs"][0]["job_id"]
     job = client.get(f"/api/v1/jobs/{job_id}").get_json()
     assert job["status"] == "done" and job["counts"]["events"] == row.n_events
+
+
+def test_the_fields_the_csv_trusts_have_their_fixed_form(engine, article_id):
+    from service.storage.export import GENERATED_TEXT
+
+    tasks.code_article(article_id)
+    forms = {
+        "event_id": r"[0-9a-f]+", "event_code": r"\d{2,4}", "event_base_code": r"\d{2,3}",
+        "event_root_code": r"\d{2}", "date": r"\d{4}(-\d{2}){0,2}",
+        "coder_version": r"\d+\.\d+\.\d+", "dictionary_version": r"[0-9a-f]+",
+    }  # fmt: skip
+    assert set(forms) == GENERATED_TEXT
+    names = [column.name for column in events.columns if column.name != "id"]
+    for row in stored_events(engine, article_id):
+        for name, form in forms.items():
+            assert re.fullmatch(form, row[names.index(name)]), (name, row)
 
 
 def test_a_second_delivery_of_a_coded_article_changes_nothing(engine, article_id):
