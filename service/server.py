@@ -40,5 +40,7 @@ def serve_forever(app: Flask, bind: str, workers: int) -> None:
         "timeout": 0,
         "graceful_timeout": 30,
         "accesslog": "-",
+        # gunicorn's control socket sits at one path per user: a second server would take it.
+        "control_socket_disable": True,
     }
     FlaskServer(app, options).run()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +28,85 @@ def shared() -> Path:
     return SHARED
 
 
+# --- the local servers (.ci/run starts them): skip what needs one that is down ----------------
+
+HOST = "127.0.0.1"
+POSTGRES_PORT = 5432
+REDIS_PORT = 6379
+
+
+def reachable(host: str, port: int, timeout: float = 1.0) -> bool:
+    """Tell whether a TCP connection to host:port succeeds."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def require(port: int, name: str) -> None:
+    """Skip the test when a server is not listening on the local port."""
+    if not reachable(HOST, port):
+        pytest.skip(f"{name} is not reachable on {HOST}:{port}")
+
+
+@pytest.fixture(scope="session")
+def redis_reachable() -> None:
+    """Skip the test when Redis is not listening on the local port."""
+    require(REDIS_PORT, "Redis")
+
+
+# --- PostgreSQL: one fresh, migrated database per session ------------------------------------
+
+
+def postgres_admin() -> Any:
+    """Connect to the `postgres` database in autocommit, as `postgres` or else the OS user."""
+    import psycopg
+
+    failures = []
+    for user in ("postgres", None):
+        try:
+            return psycopg.connect(
+                host=HOST, port=POSTGRES_PORT, dbname="postgres", user=user,
+                autocommit=True, connect_timeout=5,
+            )  # fmt: skip
+        except psycopg.OperationalError as error:
+            failures.append(f"{user or 'default user'}: {error}".strip())
+    pytest.skip("cannot connect to PostgreSQL: " + "; ".join(failures))
+
+
+def drop_database(admin: Any, name: str, url: str) -> None:
+    """Close this process's engine on the database, end other sessions on it, and drop it."""
+    from service.storage.engine import get_engine
+
+    get_engine(url).dispose()
+    get_engine.cache_clear()
+    admin.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = %s AND pid <> pg_backend_pid()",
+        (name,),
+    )
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """Create and migrate a database for this session; drop it at the end."""
+    require(POSTGRES_PORT, "PostgreSQL")
+    from service.storage.migrate import upgrade
+
+    admin = postgres_admin()
+    name = f"dyad_it_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://{admin.info.user}@{HOST}:{POSTGRES_PORT}/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        drop_database(admin, name, url)
+        admin.close()
+
+
 # --- the service, on a temporary SQLite database and Celery's in-memory broker ---------------
 
 
@@ -42,15 +125,21 @@ def service_config(tmp_path: Path, **overrides: object) -> dict[str, object]:
 def make_app(tmp_path: Path):
     """Return a factory of migrated apps; keyword arguments override the test config."""
     from service import create_app
+    from service.storage.engine import get_engine
     from service.storage.migrate import upgrade
+
+    urls = set()
 
     def make(**overrides: object):
         app = create_app(service_config(tmp_path, **overrides))
         upgrade(app.config["DATABASE_URL"])
+        urls.add(app.config["DATABASE_URL"])
         drain_tasks(app)
         return app
 
-    return make
+    yield make
+    for url in urls:  # close the pooled connections; the engines themselves stay cached
+        get_engine(url).dispose()
 
 
 @pytest.fixture

@@ -94,10 +94,11 @@ def enqueue(article_ids: Iterable[int]) -> list[int]:
         return ids[publish(ids) :]
     chunks = [ids[start : start + DISPATCH_CHUNK] for start in range(0, len(ids), DISPATCH_CHUNK)]
     sent = 0
+    celery_app = current_app.extensions["celery"]
     try:
-        with dispatch.app.producer_or_acquire() as producer:
+        with celery_app.producer_or_acquire() as producer:
             for chunk in chunks:
-                dispatch.apply_async((chunk,), producer=producer)
+                celery_app.tasks[dispatch.name].apply_async((chunk,), producer=producer)
                 sent += 1
     except Exception as error:  # kombu raises several types for a broker that is down
         log.warning("broker unreachable, %d dispatch tasks not sent: %s", len(chunks) - sent, error)
@@ -119,10 +120,13 @@ def publish(article_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     sent = 0
+    # The Flask app's own Celery app, not Celery's "current" one: a process may hold several.
+    celery_app = current_app.extensions["celery"]
     try:
-        with code_article.app.producer_or_acquire() as producer:
+        with celery_app.producer_or_acquire() as producer:
+            task = celery_app.tasks[code_article.name]
             for article_id in ids:
-                code_article.apply_async((article_id,), producer=producer)
+                task.apply_async((article_id,), producer=producer)
                 sent += 1
     except Exception as error:  # kombu raises several types for a broker that is down
         log.warning("broker unreachable, %d articles left queued: %s", len(ids) - sent, error)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,10 @@ def normalise_url(url: str) -> str:
     return url
 
 
-@lru_cache(maxsize=8)
+@cache
 def get_engine(url: str) -> Engine:
     """Return this process's engine for `url`, creating it (and a SQLite file's folder) once."""
+    # Never evicted: an engine dropped from the cache would leave its pool's connections open.
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return sqlite_engine(url)

@@ -129,3 +129,10 @@ print(",".join(loaded))
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_each_app_publishes_through_its_own_broker(make_app, queued):
+    good = make_app()
+    make_app(BROKER_URL=CLOSED_PORT_BROKER, BROKER_TIMEOUT=0.5)  # created last: Celery's current
+    response = good.test_client().post("/api/v1/articles", json={"text": "routed"})
+    assert queued() == [response.get_json()["article_id"]]
