@@ -148,6 +148,22 @@ def app(make_app):
     return make_app()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app_on_each_database(request, make_app):
+    """Return an empty app on SQLite, then on PostgreSQL (skipped when it is unreachable)."""
+    if request.param == "sqlite":
+        return make_app()
+    from sqlalchemy import text
+
+    from service.storage.engine import get_engine
+    from service.storage.tables import metadata
+
+    url = request.getfixturevalue("postgres_url")
+    with get_engine(url).begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(metadata.tables)} RESTART IDENTITY CASCADE"))
+    return make_app(DATABASE_URL=url)
+
+
 @pytest.fixture
 def client(app):
     """Return a test client of `app`."""
@@ -188,3 +204,19 @@ def queued(app):
         return [args[0] for name, args in drain_tasks(app) if name == "dyad.code_article"]
 
     return take
+
+
+def force_state(engine, article_id: int, status: str, **values: Any) -> None:
+    """Put an article in a state, as a crash or a test would, keeping its jobs' counts true."""
+    from sqlalchemy import select, update
+
+    from service.storage.tables import articles
+    from service.storage.work import move_counts
+
+    with engine.begin() as connection:
+        old = connection.execute(select(articles.c.status).where(articles.c.id == article_id))
+        old_status = old.scalar_one()
+        connection.execute(
+            update(articles).where(articles.c.id == article_id).values(status=status, **values)
+        )
+        move_counts(connection, article_id, old_status, status)

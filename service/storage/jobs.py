@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, case, func, literal, select
+from sqlalchemy import Engine, bindparam, case, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -58,11 +58,16 @@ def submit(
     """Store a job and its articles in one transaction; existing articles are reused."""
     job_id = uuid.uuid4().hex
     with write_transaction(engine) as connection:
-        ids_by_hash, new_ids = _store_articles(connection, items, queued_lease)
-        article_ids = [ids_by_hash[item.content_hash] for item in items]
+        stored, new_ids = _store_articles(connection, items, queued_lease)
+        article_ids = [stored[item.content_hash].id for item in items]
+        counts = _initial_counts([stored[item.content_hash] for item in items])
         connection.execute(
             jobs.insert().values(
-                id=job_id, created_at=now(), n_articles=len(items), rejected=json.dumps(rejected)
+                id=job_id,
+                created_at=now(),
+                n_articles=len(items),
+                rejected=json.dumps(rejected),
+                **counts,
             )
         )
         connection.execute(
@@ -75,23 +80,55 @@ def submit(
     return Submission(job_id, article_ids, new_ids)
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What a job needs to know of each of its articles when it is created."""
+
+    id: int
+    status: str = "queued"
+    n_events: int | None = None
+    started_at: Any = None
+
+
+STATE_COLUMNS = (articles.c.id, articles.c.status, articles.c.n_events, articles.c.started_at)
+
+
 def _store_articles(
     connection: Any, items: list[NewArticle], queued_lease: float
-) -> tuple[dict[str, int], list[int]]:
-    """Insert the articles not stored yet; return every item's id by hash, and the new ids."""
+) -> tuple[dict[str, Stored], list[int]]:
+    """Insert the articles not stored yet; return every item's article by hash, and new ids."""
     rows = _article_rows(items, queued_lease)
     insert = _insert_ignoring_duplicates(connection, rows)
     created = connection.execute(insert.returning(articles.c.id, articles.c.content_hash), rows)
-    ids_by_hash = {row.content_hash: row.id for row in created}
-    new_ids = list(ids_by_hash.values())
-    missing = [row["content_hash"] for row in rows if row["content_hash"] not in ids_by_hash]
+    stored = {row.content_hash: Stored(row.id) for row in created}
+    new_ids = [article.id for article in stored.values()]
+    missing = [row["content_hash"] for row in rows if row["content_hash"] not in stored]
     for start in range(0, len(missing), 500):
-        chunk = missing[start : start + 500]
-        query = select(articles.c.id, articles.c.content_hash).where(
-            articles.c.content_hash.in_(chunk)
+        query = select(*STATE_COLUMNS, articles.c.content_hash).where(
+            articles.c.content_hash.in_(missing[start : start + 500])
         )
-        ids_by_hash.update({row.content_hash: row.id for row in connection.execute(query)})
-    return ids_by_hash, new_ids
+        if connection.dialect.name == "postgresql":
+            # Hold their states still until this job's rows are committed, so that a worker's
+            # next move of one of them also moves this job's counts (see work.py).
+            query = query.with_for_update(read=True)
+        for row in connection.execute(query):
+            stored[row.content_hash] = Stored(row.id, row.status, row.n_events, row.started_at)
+    return stored, new_ids
+
+
+def _initial_counts(members: list[Stored]) -> dict[str, Any]:
+    """Count a new job's articles by state; reused articles may be running or finished."""
+    statuses = [member.status for member in members]
+    finished = statuses.count("coded") + statuses.count("failed") == len(members)
+    starts = [member.started_at for member in members if member.started_at is not None]
+    return {
+        "n_running": statuses.count("running"),
+        "n_coded": statuses.count("coded"),
+        "n_failed": statuses.count("failed"),
+        "n_events": sum(member.n_events or 0 for member in members),
+        "started_at": min(starts) if starts else None,
+        "finished_at": now() if finished else None,
+    }
 
 
 def _article_rows(items: list[NewArticle], queued_lease: float) -> list[dict[str, Any]]:
@@ -125,72 +162,36 @@ def _insert_ignoring_duplicates(connection: Any, rows: list[dict[str, Any]]) -> 
 # --- reading job state ---------------------------------------------------------------------
 
 
-def _count(status: str) -> ColumnElement[int]:
-    """Count the job's articles in `status`."""
-    return func.coalesce(func.sum(case((articles.c.status == status, 1), else_=0)), 0)
-
-
-def _job_counts():
-    """Select per-job article counts by status."""
-    return (
-        select(
-            job_articles.c.job_id.label("job_id"),
-            _count("coded").label("coded"),
-            _count("failed").label("failed"),
-            _count("running").label("running"),
-            func.min(articles.c.started_at).label("started_at"),
-            func.max(articles.c.finished_at).label("finished_at"),
-        )
-        .join(articles, articles.c.id == job_articles.c.article_id)
-        .group_by(job_articles.c.job_id)
-        .subquery()
-    )
-
-
-def _status_expression(counts: Any) -> ColumnElement[str]:
-    """Derive a job's status from its articles' states, in SQL."""
-    finished = counts.c.coded + counts.c.failed
+def status_expression() -> ColumnElement[str]:
+    """Derive a job's status from its counts, in SQL."""
+    finished = jobs.c.n_coded + jobs.c.n_failed
     return case(
         (
             finished >= jobs.c.n_articles,
             case(
-                (counts.c.failed == 0, literal("done")),
-                (counts.c.coded == 0, literal("failed")),
+                (jobs.c.n_failed == 0, literal("done")),
+                (jobs.c.n_coded == 0, literal("failed")),
                 else_=literal("partial"),
             ),
         ),
-        (finished + counts.c.running > 0, literal("running")),
+        (finished + jobs.c.n_running > 0, literal("running")),
         else_=literal("queued"),
     )
 
 
-def _jobs_query():
-    """Select jobs with their counts and derived status."""
-    counts = _job_counts()
-    return (
-        select(
-            jobs,
-            counts.c.coded,
-            counts.c.failed,
-            counts.c.running,
-            counts.c.started_at,
-            counts.c.finished_at,
-            _status_expression(counts).label("status"),
-        ).join(counts, counts.c.job_id == jobs.c.id),
-        counts,
-    )
+def _jobs_query() -> Any:
+    """Select jobs with their derived status."""
+    return select(jobs, status_expression().label("status"))
 
 
 def get_job(engine: Engine, job_id: str) -> dict[str, Any] | None:
     """Return a job's state, counts, timestamps and article errors, or None if unknown."""
-    query, _ = _jobs_query()
     with engine.connect() as connection:
-        row = connection.execute(query.where(jobs.c.id == job_id)).first()
+        row = connection.execute(_jobs_query().where(jobs.c.id == job_id)).first()
         if row is None:
             return None
         job = _job_dict(row)
-        job["counts"]["events"] = _job_event_count(connection, job_id)
-        job["errors"] = _job_errors(connection, job_id)
+        job["errors"] = _job_errors(connection, job_id) if row.n_failed else []
     return job
 
 
@@ -198,10 +199,9 @@ def list_jobs(
     engine: Engine, status: str | None, before: tuple[str, str] | None, limit: int
 ) -> list[dict[str, Any]]:
     """Return up to `limit` jobs, newest first, after the keyset cursor `before`."""
-    query, _ = _jobs_query()
-    status_column = query.selected_columns.status
+    query = _jobs_query()
     if status:
-        query = query.where(status_column == status)
+        query = query.where(status_expression() == status)
     if before:
         created, job_id = before
         query = query.where(
@@ -214,23 +214,25 @@ def list_jobs(
 
 def _job_dict(row: Any) -> dict[str, Any]:
     """Shape a job row with its counts."""
-    finished = row.coded + row.failed
+    finished = row.n_coded + row.n_failed
+    rejected = json.loads(row.rejected)
     return {
         "job_id": row.id,
         "status": row.status,
         "counts": {
             "articles": row.n_articles,
-            "queued": row.n_articles - finished - row.running,
-            "running": row.running,
-            "coded": row.coded,
-            "failed": row.failed,
-            "rejected": len(json.loads(row.rejected)),
+            "queued": row.n_articles - finished - row.n_running,
+            "running": row.n_running,
+            "coded": row.n_coded,
+            "failed": row.n_failed,
+            "rejected": len(rejected),
+            "events": row.n_events,
         },
         "progress": round(finished / row.n_articles, 4) if row.n_articles else 1.0,
         "created_at": as_utc(row.created_at),
         "started_at": as_utc(row.started_at),
         "finished_at": as_utc(row.finished_at) if finished >= row.n_articles else None,
-        "rejected": json.loads(row.rejected),
+        "rejected": rejected,
     }
 
 
@@ -239,19 +241,11 @@ def _job_article_ids():
     return select(job_articles.c.article_id).where(job_articles.c.job_id == bindparam("job_id"))
 
 
-def _job_event_count(connection: Any, job_id: str) -> int:
-    """Count the events of a job's distinct articles."""
-    query = select(func.coalesce(func.sum(articles.c.n_events), 0)).where(
-        articles.c.id.in_(_job_article_ids())
-    )
-    return int(connection.execute(query, {"job_id": job_id}).scalar_one())
-
-
 def _job_errors(connection: Any, job_id: str) -> list[dict[str, Any]]:
     """List the job's failed articles with their reasons (the first ERRORS_SHOWN)."""
     query = (
         select(articles.c.id, articles.c.client_id, articles.c.status, articles.c.error)
-        .where(articles.c.id.in_(_job_article_ids()), articles.c.error.is_not(None))
+        .where(articles.c.id.in_(_job_article_ids()), articles.c.status == "failed")
         .order_by(articles.c.id)
         .limit(ERRORS_SHOWN)
     )

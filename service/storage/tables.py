@@ -40,6 +40,14 @@ jobs = Table(
     Column("n_articles", Integer, nullable=False),
     # Items refused at submission, as JSON: [{"index": …, "reason": …}].
     Column("rejected", Text, nullable=False),
+    # Running counts of the job's articles by state, moved in the same transaction as each
+    # article's own state (service/storage/work.py), so that reading a job is one row.
+    Column("n_running", Integer, nullable=False, default=0),
+    Column("n_coded", Integer, nullable=False, default=0),
+    Column("n_failed", Integer, nullable=False, default=0),
+    Column("n_events", Integer, nullable=False, default=0),
+    Column("started_at", Timestamp),
+    Column("finished_at", Timestamp),
 )
 
 articles = Table(

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy import Engine, case, delete, func, or_, select, update
 
 from service.storage.clock import later, now
 from service.storage.engine import write_transaction
-from service.storage.tables import EVENT_COLUMNS, articles, events
+from service.storage.tables import EVENT_COLUMNS, articles, events, job_articles, jobs
 
 RECONCILE_BATCH = 1000
 
@@ -56,6 +56,7 @@ def claim(engine: Engine, article_id: int, lease_seconds: float, max_attempts: i
                 started_at=row.started_at or now(),
             )
         )
+        move_counts(connection, article_id, row.status, "running")
     return Claim(article_id, token, row.text, row.published_at, row.attempts + 1)
 
 
@@ -84,15 +85,20 @@ def _give_up(connection: Any, row: Any) -> None:
         .where(articles.c.id == row.id)
         .values(status="failed", error=reason, finished_at=now(), lease_token=None)
     )
+    move_counts(connection, row.id, row.status, "failed")
 
 
 def save_events(engine: Engine, held: Claim, records: Iterable[dict[str, Any]]) -> bool:
     """Replace the article's events and mark it coded, in one transaction, if still leased."""
     rows = _unique_rows(held.article_id, records)
     with write_transaction(engine) as connection:
-        owned = connection.execute(
+        previous = _held_row(connection, held)
+        if previous is None:
+            # Another execution took the lease over; its results are the ones that count.
+            return False
+        connection.execute(
             update(articles)
-            .where(articles.c.id == held.article_id, articles.c.lease_token == held.token)
+            .where(articles.c.id == held.article_id)
             .values(
                 status="coded",
                 n_events=len(rows),
@@ -101,9 +107,8 @@ def save_events(engine: Engine, held: Claim, records: Iterable[dict[str, Any]]) 
                 lease_token=None,
             )
         )
-        if owned.rowcount != 1:
-            # Another execution took the lease over; its results are the ones that count.
-            return False
+        events_added = len(rows) - (previous.n_events or 0)
+        move_counts(connection, held.article_id, previous.status, "coded", events_added)
         connection.execute(delete(events).where(events.c.article_id == held.article_id))
         if rows:
             connection.execute(events.insert(), rows)
@@ -122,20 +127,27 @@ def _unique_rows(article_id: int, records: Iterable[dict[str, Any]]) -> list[dic
 def fail(engine: Engine, held: Claim, reason: str) -> bool:
     """Mark a leased article failed for good, with the reason."""
     with write_transaction(engine) as connection:
-        result = connection.execute(
+        previous = _held_row(connection, held)
+        if previous is None:
+            return False
+        connection.execute(
             update(articles)
-            .where(articles.c.id == held.article_id, articles.c.lease_token == held.token)
+            .where(articles.c.id == held.article_id)
             .values(status="failed", error=reason, finished_at=now(), lease_token=None)
         )
-    return result.rowcount == 1
+        move_counts(connection, held.article_id, previous.status, "failed")
+    return True
 
 
 def release(engine: Engine, held: Claim, reason: str, queued_lease: float) -> bool:
     """Put a leased article back to `queued` after a transient error, keeping the reason."""
     with write_transaction(engine) as connection:
-        result = connection.execute(
+        previous = _held_row(connection, held)
+        if previous is None:
+            return False
+        connection.execute(
             update(articles)
-            .where(articles.c.id == held.article_id, articles.c.lease_token == held.token)
+            .where(articles.c.id == held.article_id)
             .values(
                 status="queued",
                 error=reason,
@@ -143,7 +155,44 @@ def release(engine: Engine, held: Claim, reason: str, queued_lease: float) -> bo
                 lease_expires_at=later(queued_lease),
             )
         )
-    return result.rowcount == 1
+        move_counts(connection, held.article_id, previous.status, "queued")
+    return True
+
+
+def _held_row(connection: Any, held: Claim) -> Any:
+    """Lock and return the article if `held` still owns its lease, else None."""
+    query = select(articles.c.status, articles.c.n_events).where(
+        articles.c.id == held.article_id, articles.c.lease_token == held.token
+    )
+    return connection.execute(_locked(connection, query)).first()
+
+
+COUNTED = {"running": jobs.c.n_running, "coded": jobs.c.n_coded, "failed": jobs.c.n_failed}
+
+
+def move_counts(connection: Any, article_id: int, old: str, new: str, events: int = 0) -> None:
+    """Move one article from state `old` to `new` in the counts of every job that holds it."""
+    if old == new and not events:
+        return
+    # An article may sit at several positions of one job; each position counts.
+    positions = (
+        select(func.count())
+        .where(job_articles.c.job_id == jobs.c.id, job_articles.c.article_id == article_id)
+        .scalar_subquery()
+    )
+    counts: dict[str, Any] = dict(COUNTED)
+    if old in counts:
+        counts[old] = counts[old] - positions
+    if new in counts:
+        counts[new] = counts[new] + positions
+    values = {COUNTED[state].name: counts[state] for state in {old, new} & COUNTED.keys()}
+    finished = counts["coded"] + counts["failed"] >= jobs.c.n_articles
+    values["n_events"] = jobs.c.n_events + events * positions
+    values["finished_at"] = case((finished, func.coalesce(jobs.c.finished_at, now())), else_=None)
+    if new == "running":
+        values["started_at"] = func.coalesce(jobs.c.started_at, now())
+    holders = select(job_articles.c.job_id).where(job_articles.c.article_id == article_id)
+    connection.execute(update(jobs).where(jobs.c.id.in_(holders)).values(**values))
 
 
 @dataclass
@@ -190,6 +239,7 @@ def _requeue(connection: Any, row: Any, queued_lease: float) -> None:
     if row.status == "running":
         values["error"] = f"attempt {row.attempts} ran past its lease (worker lost?)"
     connection.execute(update(articles).where(articles.c.id == row.id).values(**values))
+    move_counts(connection, row.id, row.status, "queued")
 
 
 def due_now(engine: Engine, article_ids: list[int]) -> None:

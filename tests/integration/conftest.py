@@ -210,6 +210,13 @@ class Stack:
                 raise AssertionError(f"timed out after {timeout} s waiting for {what}")
             time.sleep(0.2)
 
+    @property
+    def engine(self) -> Any:
+        """Return this process's engine on the test database."""
+        from service.storage.engine import get_engine
+
+        return get_engine(self.database_url)
+
     def sql(self, statement: str, **params: Any) -> list[Any]:
         """Run one SQL statement on the test database and return its rows, if any."""
         from service.storage.engine import get_engine

@@ -6,10 +6,13 @@ import csv
 import io
 import json
 import time
+from datetime import timedelta
 
 import pytest
 
 from coder.record import RECORD_FIELDS
+from service.storage.clock import now
+from tests.conftest import force_state
 
 pytestmark = pytest.mark.integration
 
@@ -107,11 +110,7 @@ def test_resubmitted_and_redelivered_articles_are_not_coded_twice(stack, seed_ba
     # An article whose lease ran out is coded again: its events are replaced, not doubled.
     recoded = first["article_ids"][0]
     old_ids = sorted(event for _, article, event in events_before if article == recoded)
-    stack.sql(
-        "UPDATE articles SET status = 'running', lease_expires_at = now() - interval '1 second'"
-        " WHERE id = :id",
-        id=recoded,
-    )
+    force_state(stack.engine, recoded, "running", lease_expires_at=now() - timedelta(seconds=1))
     assert service.publish([recoded]) == 1
     stack.wait_until(
         lambda: stack.article(recoded).status == "coded", f"article {recoded} to be re-coded"
@@ -184,12 +183,10 @@ def test_article_out_of_attempts_is_failed_by_the_reconciler(stack):
     max_attempts = service.app.config["MAX_ATTEMPTS"]
     accepted = service.submit(ndjson(ONE_ARTICLE))
     (article_id,) = accepted["article_ids"]
-    stack.sql(
-        "UPDATE articles SET status = 'running', attempts = :attempts, lease_token = 'lost',"
-        " started_at = now(), lease_expires_at = now() - interval '1 second' WHERE id = :id",
-        attempts=max_attempts,
-        id=article_id,
-    )
+    force_state(
+        stack.engine, article_id, "running", attempts=max_attempts, lease_token="lost",
+        started_at=now(), lease_expires_at=now() - timedelta(seconds=1),
+    )  # fmt: skip
 
     assert service.reconcile() == {"republished": 0, "failed": 1}
     article = stack.article(article_id)

@@ -7,12 +7,10 @@ import gzip
 import io
 
 import pytest
-from sqlalchemy import text
 
 from coder.record import RECORD_FIELDS
 from service.storage import work
 from service.storage.engine import get_engine
-from service.storage.tables import metadata
 
 
 def record(n: int, **values) -> dict:
@@ -30,15 +28,10 @@ def record(n: int, **values) -> dict:
     return {**base, **values}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def app(request, make_app):
-    """Return an empty app on SQLite, then on PostgreSQL (which exports through COPY)."""
-    if request.param == "sqlite":
-        return make_app()
-    url = request.getfixturevalue("postgres_url")
-    with get_engine(url).begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(metadata.tables)} RESTART IDENTITY CASCADE"))
-    return make_app(DATABASE_URL=url)
+@pytest.fixture
+def app(app_on_each_database):
+    """Run on SQLite, then on PostgreSQL (which exports through COPY)."""
+    return app_on_each_database
 
 
 def code_with(app, article_id: int, records: list[dict]) -> None:

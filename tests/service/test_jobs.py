@@ -6,11 +6,10 @@ import io
 import json
 
 import pytest
-from sqlalchemy import update
 
 from service.storage.clock import now
 from service.storage.engine import get_engine
-from service.storage.tables import articles
+from tests.conftest import force_state
 
 
 def texts(count: int) -> list[dict]:
@@ -27,12 +26,8 @@ def set_status(app, article_ids, status, error=None):
     """Put articles in a state, as a worker would."""
     finished = now() if status in ("coded", "failed") else None
     engine = get_engine(app.config["DATABASE_URL"])
-    with engine.begin() as connection:
-        connection.execute(
-            update(articles)
-            .where(articles.c.id.in_(article_ids))
-            .values(status=status, error=error, finished_at=finished)
-        )
+    for article_id in article_ids:
+        force_state(engine, article_id, status, error=error, finished_at=finished)
 
 
 def test_a_json_batch_accepts_the_good_and_lists_the_bad(client, queued):

@@ -13,6 +13,7 @@ from service.storage import work
 from service.storage.clock import now
 from service.storage.engine import get_engine
 from service.storage.tables import articles, events
+from tests.conftest import force_state
 from workers import tasks
 
 STORY = (
@@ -95,7 +96,7 @@ def test_a_second_delivery_of_a_coded_article_changes_nothing(engine, article_id
 def test_running_an_article_twice_leaves_one_copy_of_its_events(engine, article_id):
     tasks.code_article(article_id)
     first = stored_events(engine, article_id)
-    set_values(engine, article_id, status="queued")  # as if the ack was lost
+    force_state(engine, article_id, "queued")  # as if it had to be coded again
     assert tasks.code_article(article_id) == "coded"
     assert stored_events(engine, article_id) == first
     with engine.connect() as connection:
@@ -141,7 +142,7 @@ def test_a_task_past_its_soft_time_limit_fails_with_the_reason(monkeypatch, engi
 
 def test_an_article_out_of_attempts_is_failed_not_run(app, engine, article_id):
     expired = now() - timedelta(seconds=1)
-    set_values(engine, article_id, status="running", attempts=3, lease_expires_at=expired)
+    force_state(engine, article_id, "running", attempts=3, lease_expires_at=expired)
     assert tasks.code_article(article_id) == "skipped"
     row = state(engine, article_id)
     assert row.status == "failed" and row.error.startswith("gave up after 3 attempts")
@@ -153,8 +154,8 @@ def test_the_reconciler_requeues_expired_leases_and_caps_attempts(client, engine
     ).get_json()["article_ids"]
     queued()
     past = now() - timedelta(seconds=1)
-    set_values(engine, ids[0], status="running", attempts=1, lease_expires_at=past)
-    set_values(engine, ids[1], status="running", attempts=3, lease_expires_at=past)
+    force_state(engine, ids[0], "running", attempts=1, lease_expires_at=past)
+    force_state(engine, ids[1], "running", attempts=3, lease_expires_at=past)
     set_values(engine, ids[2], status="queued", lease_expires_at=past)
     # ids[3] is queued with a lease still running: left alone.
     assert tasks.reconcile() == {"republished": 2, "failed": 1}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 12:37:10.996458
+Create Date: 2026-11-22 13:02:02.015048
 """
 
 from __future__ import annotations
@@ -68,6 +68,12 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("n_articles", sa.Integer(), nullable=False),
         sa.Column("rejected", sa.Text(), nullable=False),
+        sa.Column("n_running", sa.Integer(), nullable=False),
+        sa.Column("n_coded", sa.Integer(), nullable=False),
+        sa.Column("n_failed", sa.Integer(), nullable=False),
+        sa.Column("n_events", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
     )
     with op.batch_alter_table("jobs", schema=None) as batch_op:
