@@ -26,8 +26,10 @@ lint: install
 test: install lint
 	$(BIN)/python -m pytest
 
+# The coder against plain spaCy, then the service on the local Redis and PostgreSQL.
 bench: install
 	$(BIN)/python bench/bench_coder.py --write BENCHMARKS.md
+	$(BIN)/python bench/bench_service.py --write BENCHMARKS.md
 
 # Regenerate the README's "Quality" section from the gold sets in ../shared/gold.
 quality: install

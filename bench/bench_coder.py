@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from sections import write_section
+
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds" / "articles.jsonl"
 SIDES = ("coder", "baseline")
@@ -135,17 +137,6 @@ def report(coder: dict, baseline: dict, repeats: int) -> str:
     )
 
 
-def write_section(path: Path, body: str) -> None:
-    """Replace the coder section of BENCHMARKS.md with fresh figures."""
-    start, end = "<!-- bench:coder:start -->", "<!-- bench:coder:end -->"
-    text = (
-        path.read_text(encoding="utf-8") if path.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
-    )
-    head, _, rest = text.partition(start)
-    _, _, tail = rest.partition(end)
-    path.write_text(f"{head}{start}\n{body}\n{end}{tail}", encoding="utf-8")
-
-
 def main() -> None:
     """Run both sides and print (and optionally write) the comparison."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -161,7 +152,7 @@ def main() -> None:
     body = report(coder, baseline, args.repeats)
     print(body)
     if args.write:
-        write_section(args.write, body)
+        write_section(args.write, "coder", "Coder vs plain spaCy", body)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,8 @@ def add_bind_options(command: argparse.ArgumentParser, host: str) -> None:
     command.add_argument("--host", default=host)
     command.add_argument("--port", type=int, default=DEFAULT_PORT)
     command.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
+    command.add_argument("--threads", type=int, default=2, help="threads per gunicorn process")
+    command.add_argument("--access-log", action="store_true", help="log every request")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:  # a setting that makes no sense
         print(f"dyad: {error}", file=sys.stderr)
         return 2
+
+
+def server_options(args: argparse.Namespace) -> tuple[str, int, int, bool]:
+    """Return gunicorn's bind address, processes, threads and access-log switch."""
+    return f"{args.host}:{args.port}", args.web_workers, args.threads, args.access_log
 
 
 def load_app() -> Flask:
@@ -84,7 +91,7 @@ def run_web(args: argparse.Namespace) -> int:
     """Serve the API with gunicorn in the foreground."""
     from service.server import serve_forever
 
-    serve_forever(load_app(), f"{args.host}:{args.port}", args.web_workers)
+    serve_forever(load_app(), *server_options(args))
     return 0
 
 
@@ -113,7 +120,7 @@ def run_serve(args: argparse.Namespace) -> int:
     upgrade(app.config["DATABASE_URL"])
     worker = start_worker_process(app, args.concurrency)
     try:
-        serve_forever(app, f"{args.host}:{args.port}", args.web_workers)
+        serve_forever(app, *server_options(args))
     finally:
         stop_process(worker)
     return 0

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from service.storage.clock import as_utc
+from service.storage.engine import read_connection
 from service.storage.tables import articles
 
 PUBLIC_COLUMNS = (
@@ -19,7 +20,7 @@ PUBLIC_COLUMNS = (
 def get_article(engine: Engine, article_id: int) -> dict[str, Any] | None:
     """Return an article's fields and state (not its text), or None if unknown."""
     columns = [articles.c[name] for name in PUBLIC_COLUMNS]
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         row = connection.execute(select(*columns).where(articles.c.id == article_id)).first()
     if row is None:
         return None

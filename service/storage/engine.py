@@ -29,7 +29,9 @@ def get_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # No pre-ping: it costs a round trip per request. A connection that died with a restarted
+    # server fails one request with a 503 (see service/api) and is then replaced.
+    return create_engine(url, pool_size=5, max_overflow=10)
 
 
 def sqlite_engine(url: str) -> Engine:
@@ -74,3 +76,11 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         connection.execution_options(**{WRITE_OPTION: True})
         with connection.begin():
             yield connection
+
+
+def read_connection(engine: Engine) -> Connection:
+    """Open a connection for reads that need no transaction: no BEGIN, no ROLLBACK round trip."""
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection

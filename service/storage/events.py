@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from service.storage.engine import read_connection
 from service.storage.tables import EVENT_COLUMNS, events, job_articles
 
 
@@ -68,7 +69,7 @@ def page_events(
         .order_by(events.c.id)
         .limit(limit + 1)
     )
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         rows = [dict(row._mapping) for row in connection.execute(query)]
     next_after = rows[limit - 1]["id"] if len(rows) > limit else None
     return [_public(row) for row in rows[:limit]], next_after

@@ -7,7 +7,7 @@ import json
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, case, literal, select
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.storage.clock import as_utc, later, now
-from service.storage.engine import write_transaction
+from service.storage.engine import read_connection, write_transaction
 from service.storage.tables import articles, job_articles, jobs
 
 ARTICLE_FIELDS = ("client_id", "title", "url", "source", "published_at", "language")
@@ -179,14 +179,15 @@ def status_expression() -> ColumnElement[str]:
     )
 
 
+@cache
 def _jobs_query() -> Any:
-    """Select jobs with their derived status."""
+    """Select jobs with their derived status (built once: building costs more than running)."""
     return select(jobs, status_expression().label("status"))
 
 
 def get_job(engine: Engine, job_id: str) -> dict[str, Any] | None:
     """Return a job's state, counts, timestamps and article errors, or None if unknown."""
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         row = connection.execute(_jobs_query().where(jobs.c.id == job_id)).first()
         if row is None:
             return None
@@ -208,7 +209,7 @@ def list_jobs(
             (jobs.c.created_at < created) | ((jobs.c.created_at == created) & (jobs.c.id < job_id))
         )
     query = query.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         return [_job_dict(row) for row in connection.execute(query)]
 
 
@@ -257,6 +258,6 @@ def _job_errors(connection: Any, job_id: str) -> list[dict[str, Any]]:
 
 def job_exists(engine: Engine, job_id: str) -> bool:
     """Tell whether a job id is known."""
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         found = connection.execute(select(jobs.c.id).where(jobs.c.id == job_id)).first()
     return found is not None
