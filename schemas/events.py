@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from coder.record import RECORD_FIELDS
@@ -10,7 +12,18 @@ from coder.record import RECORD_FIELDS
 CSV_COLUMNS: tuple[str, ...] = RECORD_FIELDS
 _CODE = validate.Regexp(r"^[A-Z]{1,40}$", error="An actor code prefix: capital letters only.")
 _EVENT_CODE = validate.Regexp(r"^\d{1,4}$", error="A CAMEO code prefix: 1 to 4 digits.")
-_DAY = validate.Regexp(r"^\d{4}(-\d{2}(-\d{2})?)?$", error="A date: YYYY, YYYY-MM or YYYY-MM-DD.")
+DATE_ERROR = "A date: YYYY, YYYY-MM or YYYY-MM-DD."
+
+
+def check_partial_date(value: str) -> None:
+    """Accept a real year, month or day in ISO form (2021, 2021-12, 2021-12-07)."""
+    padded = {4: "-01-01", 7: "-01", 10: ""}.get(len(value))
+    if padded is None or not value[:4].isdigit():
+        raise ValidationError(DATE_ERROR)
+    try:
+        date.fromisoformat(value + padded)
+    except ValueError as error:
+        raise ValidationError(DATE_ERROR) from error
 
 
 class EventQuery(Schema):
@@ -20,8 +33,8 @@ class EventQuery(Schema):
         validate=validate.Regexp(r"^[0-9a-f]{32}$", error="A job id: 32 hexadecimal digits.")
     )
     article_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
-    date_from = fields.String(validate=_DAY)
-    date_to = fields.String(validate=_DAY)
+    date_from = fields.String(validate=check_partial_date)
+    date_to = fields.String(validate=check_partial_date)
     source = fields.String(validate=_CODE)
     target = fields.String(validate=_CODE)
     event_code = fields.String(validate=_EVENT_CODE)
