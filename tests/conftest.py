@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.support import drain_tasks
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
@@ -171,32 +173,6 @@ def client(app):
 
 
 @pytest.fixture
-def runner(app):
-    """Return a CLI runner of `app`."""
-    return app.test_cli_runner()
-
-
-def drain_tasks(app) -> list[tuple[str, list]]:
-    """Take every message off the in-memory queue: (task name, args) in publish order."""
-    if app.config["BROKER_URL"] != "memory://":
-        return []
-    celery_app = app.extensions["celery"]
-    taken = []
-    with celery_app.connection_for_read() as connection:
-        queue = connection.SimpleQueue("dyad")
-        while True:
-            try:
-                message = queue.get(block=False)
-            except queue.Empty:
-                break
-            args = message.decode()[0]
-            taken.append((message.headers["task"], list(args)))
-            message.ack()
-        queue.close()
-    return taken
-
-
-@pytest.fixture
 def queued(app):
     """Return a function that drains and returns the article ids published so far."""
 
@@ -204,19 +180,3 @@ def queued(app):
         return [args[0] for name, args in drain_tasks(app) if name == "dyad.code_article"]
 
     return take
-
-
-def force_state(engine, article_id: int, status: str, **values: Any) -> None:
-    """Put an article in a state, as a crash or a test would, keeping its jobs' counts true."""
-    from sqlalchemy import select, update
-
-    from service.storage.tables import articles
-    from service.storage.work import move_counts
-
-    with engine.begin() as connection:
-        old = connection.execute(select(articles.c.status).where(articles.c.id == article_id))
-        old_status = old.scalar_one()
-        connection.execute(
-            update(articles).where(articles.c.id == article_id).values(status=status, **values)
-        )
-        move_counts(connection, article_id, old_status, status)

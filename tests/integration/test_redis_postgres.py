@@ -12,7 +12,7 @@ import pytest
 
 from coder.record import RECORD_FIELDS
 from service.storage.clock import now
-from tests.conftest import force_state
+from tests.support import force_state
 
 pytestmark = pytest.mark.integration
 

@@ -11,21 +11,7 @@ import pytest
 from coder.record import RECORD_FIELDS
 from service.storage import work
 from service.storage.engine import get_engine
-
-
-def record(n: int, **values) -> dict:
-    """Return a complete event record, numbered `n`, with `values` overriding."""
-    base = {
-        "article_id": "0", "event_id": f"e{n:05d}", "sentence_index": n,
-        "sentence": f"Sentence {n}.", "source_code": "RUSGOV", "source_name": "Russia",
-        "source_text": "Russia", "target_code": "USAGOV", "target_name": "United States",
-        "target_text": "Washington", "event_code": "010", "event_base_code": "010",
-        "event_root_code": "01", "quad_class": 1, "goldstein": 0.0, "event_text": "said",
-        "negated": False, "hypothetical": False, "future": False, "confidence": 0.7,
-        "date": "2021-12-07", "location_name": "", "coder_version": "0.1.0",
-        "dictionary_version": "abc",
-    }  # fmt: skip
-    return {**base, **values}
+from tests.support import record
 
 
 @pytest.fixture

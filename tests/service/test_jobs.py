@@ -9,7 +9,7 @@ import pytest
 
 from service.storage.clock import now
 from service.storage.engine import get_engine
-from tests.conftest import force_state
+from tests.support import force_state
 
 
 def texts(count: int) -> list[dict]:

@@ -12,7 +12,7 @@ from service.storage import work
 from service.storage.clock import now
 from service.storage.engine import get_engine
 from service.storage.tables import articles, job_articles, jobs
-from tests.service.test_events import record
+from tests.support import record
 
 TEXTS = [f"Story {n} about a summit." for n in range(8)]
 

@@ -13,7 +13,7 @@ from service.storage import work
 from service.storage.clock import now
 from service.storage.engine import get_engine
 from service.storage.tables import articles, events
-from tests.conftest import force_state
+from tests.support import drain_tasks, force_state
 from workers import tasks
 
 STORY = (
@@ -168,8 +168,6 @@ def test_the_reconciler_requeues_expired_leases_and_caps_attempts(client, engine
 
 
 def test_a_large_batch_is_fanned_out_by_dispatch_tasks(make_app):
-    from tests.conftest import drain_tasks
-
     app = make_app(DISPATCH_THRESHOLD=10)
     articles_in = [{"text": f"story {n}"} for n in range(1200)]
     ids = app.test_client().post("/api/v1/jobs", json={"articles": articles_in}).get_json()

@@ -1,0 +1,56 @@
+"""Helpers the tests share: read the in-memory queue, force states, build event records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def drain_tasks(app) -> list[tuple[str, list]]:
+    """Take every message off the in-memory queue: (task name, args) in publish order."""
+    if app.config["BROKER_URL"] != "memory://":
+        return []
+    celery_app = app.extensions["celery"]
+    taken = []
+    with celery_app.connection_for_read() as connection:
+        queue = connection.SimpleQueue("dyad")
+        while True:
+            try:
+                message = queue.get(block=False)
+            except queue.Empty:
+                break
+            args = message.decode()[0]
+            taken.append((message.headers["task"], list(args)))
+            message.ack()
+        queue.close()
+    return taken
+
+
+def force_state(engine, article_id: int, status: str, **values: Any) -> None:
+    """Put an article in a state, as a crash or a test would, keeping its jobs' counts true."""
+    from sqlalchemy import select, update
+
+    from service.storage.tables import articles
+    from service.storage.work import move_counts
+
+    with engine.begin() as connection:
+        old = connection.execute(select(articles.c.status).where(articles.c.id == article_id))
+        old_status = old.scalar_one()
+        connection.execute(
+            update(articles).where(articles.c.id == article_id).values(status=status, **values)
+        )
+        move_counts(connection, article_id, old_status, status)
+
+
+def record(n: int, **values) -> dict:
+    """Return a complete event record, numbered `n`, with `values` overriding."""
+    base = {
+        "article_id": "0", "event_id": f"e{n:05d}", "sentence_index": n,
+        "sentence": f"Sentence {n}.", "source_code": "RUSGOV", "source_name": "Russia",
+        "source_text": "Russia", "target_code": "USAGOV", "target_name": "United States",
+        "target_text": "Washington", "event_code": "010", "event_base_code": "010",
+        "event_root_code": "01", "quad_class": 1, "goldstein": 0.0, "event_text": "said",
+        "negated": False, "hypothetical": False, "future": False, "confidence": 0.7,
+        "date": "2021-12-07", "location_name": "", "coder_version": "0.1.0",
+        "dictionary_version": "abc",
+    }  # fmt: skip
+    return {**base, **values}
