@@ -185,10 +185,16 @@ def _jobs_query() -> Any:
     return select(jobs, status_expression().label("status"))
 
 
+@cache
+def _job_by_id() -> Any:
+    """Select one job by the bound :job_id (built once, like _jobs_query)."""
+    return _jobs_query().where(jobs.c.id == bindparam("job_id"))
+
+
 def get_job(engine: Engine, job_id: str) -> dict[str, Any] | None:
     """Return a job's state, counts, timestamps and article errors, or None if unknown."""
     with read_connection(engine) as connection:
-        row = connection.execute(_jobs_query().where(jobs.c.id == job_id)).first()
+        row = connection.execute(_job_by_id(), {"job_id": job_id}).first()
         if row is None:
             return None
         job = _job_dict(row)
