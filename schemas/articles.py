@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
+from schemas.events import EventOut
 from schemas.fields import ClientId, PublishedAt, Text, check_storable
 
 JOB_STATUSES = ("queued", "running", "done", "failed", "partial")
@@ -137,3 +138,24 @@ class JobPage(Schema):
     jobs = fields.List(fields.Nested(JobOut))
     next_cursor = fields.String(allow_none=True)
     links = fields.Nested(Links)
+
+
+class ArticleOut(Schema):
+    """A stored article: its fields (not its text), its state and its events."""
+
+    article_id = fields.Integer()
+    id = fields.String(allow_none=True, metadata={"description": "The client's own id."})
+    title = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    published_at = fields.String(allow_none=True)
+    language = fields.String(allow_none=True)
+    metadata = fields.Dict(allow_none=True)
+    status = fields.String(metadata={"enum": list(ARTICLE_STATUSES)})
+    attempts = fields.Integer()
+    error = fields.String(allow_none=True)
+    n_events = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    events = fields.List(fields.Nested(EventOut))

@@ -10,15 +10,16 @@ from coder.record import RECORD_FIELDS
 
 # The CSV header: the coder's record, in its own order.
 CSV_COLUMNS: tuple[str, ...] = RECORD_FIELDS
-_CODE = validate.Regexp(r"^[A-Z]{1,40}$", error="An actor code prefix: capital letters only.")
-_EVENT_CODE = validate.Regexp(r"^\d{1,4}$", error="A CAMEO code prefix: 1 to 4 digits.")
+# \A and \Z, not ^ and $ (which allow a trailing newline); [0-9], not \d (any script's digits).
+_CODE = validate.Regexp(r"\A[A-Z]{1,40}\Z", error="An actor code prefix: capital letters only.")
+_EVENT_CODE = validate.Regexp(r"\A[0-9]{1,4}\Z", error="A CAMEO code prefix: 1 to 4 digits.")
 DATE_ERROR = "A date: YYYY, YYYY-MM or YYYY-MM-DD."
 
 
 def check_partial_date(value: str) -> None:
     """Accept a real year, month or day in ISO form (2021, 2021-12, 2021-12-07)."""
     padded = {4: "-01-01", 7: "-01", 10: ""}.get(len(value))
-    if padded is None or not value[:4].isdigit():
+    if padded is None or not (value[:4].isascii() and value[:4].isdigit()):
         raise ValidationError(DATE_ERROR)
     try:
         date.fromisoformat(value + padded)
@@ -30,7 +31,7 @@ class EventQuery(Schema):
     """Filters shared by every events endpoint."""
 
     job_id = fields.String(
-        validate=validate.Regexp(r"^[0-9a-f]{32}$", error="A job id: 32 hexadecimal digits.")
+        validate=validate.Regexp(r"\A[0-9a-f]{32}\Z", error="A job id: 32 hexadecimal digits.")
     )
     article_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
     date_from = fields.String(validate=check_partial_date)
@@ -40,7 +41,7 @@ class EventQuery(Schema):
     event_code = fields.String(validate=_EVENT_CODE)
     quad_class = fields.Integer(validate=validate.Range(min=1, max=4))
     country = fields.String(
-        validate=validate.Regexp(r"^[A-Z]{3}$", error="An ISO 3166 alpha-3 code, e.g. RUS.")
+        validate=validate.Regexp(r"\A[A-Z]{3}\Z", error="An ISO 3166 alpha-3 code, e.g. RUS.")
     )
 
     @validates_schema

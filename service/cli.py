@@ -97,9 +97,11 @@ def run_web(args: argparse.Namespace) -> int:
 
 def run_worker(args: argparse.Namespace) -> int:
     """Run a Celery worker (and the reconciler's schedule with --beat) in the foreground."""
+    from workers import CONTROL_QUEUE, TASK_QUEUE
+
     app = load_app()
     celery_app = app.extensions["celery"]
-    argv = ["worker", f"--loglevel={args.loglevel}", "--queues=dyad"]
+    argv = ["worker", f"--loglevel={args.loglevel}", f"--queues={CONTROL_QUEUE},{TASK_QUEUE}"]
     if args.concurrency:
         argv.append(f"--concurrency={args.concurrency}")
     if args.beat:

@@ -20,9 +20,6 @@ def default_config(data_dir: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 64 * MEGABYTE,
         "MAX_ARTICLE_CHARS": 1_000_000,
         "MAX_BATCH_ARTICLES": 10_000,
-        # Paging.
-        "DEFAULT_PAGE_SIZE": 100,
-        "MAX_PAGE_SIZE": 1000,
         # Work leases. A task must finish within TASK_TIME_LIMIT; an article left `running` past
         # its lease, or `queued` past QUEUED_LEASE_SECONDS, is re-published by the reconciler.
         "TASK_TIME_LIMIT": 300,

@@ -6,22 +6,24 @@ from typing import Any
 
 
 def drain_tasks(app) -> list[tuple[str, list]]:
-    """Take every message off the in-memory queue: (task name, args) in publish order."""
+    """Take every message off the in-memory queues: (task name, args), control queue first."""
     if app.config["BROKER_URL"] != "memory://":
         return []
+    from workers import CONTROL_QUEUE, TASK_QUEUE
+
     celery_app = app.extensions["celery"]
     taken = []
     with celery_app.connection_for_read() as connection:
-        queue = connection.SimpleQueue("dyad")
-        while True:
-            try:
-                message = queue.get(block=False)
-            except queue.Empty:
-                break
-            args = message.decode()[0]
-            taken.append((message.headers["task"], list(args)))
-            message.ack()
-        queue.close()
+        for name in (CONTROL_QUEUE, TASK_QUEUE):
+            queue = connection.SimpleQueue(name)
+            while True:
+                try:
+                    message = queue.get(block=False)
+                except queue.Empty:
+                    break
+                taken.append((message.headers["task"], list(message.decode()[0])))
+                message.ack()
+            queue.close()
     return taken
 
 

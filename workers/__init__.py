@@ -9,6 +9,9 @@ from celery import Celery, Task
 from flask import Flask
 
 TASK_QUEUE = "dyad"
+# The reconciler and the fan-out of large batches: kept off the coding queue, so that a backlog
+# of articles does not hold them up.
+CONTROL_QUEUE = "dyad-control"
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -39,6 +42,10 @@ def celery_settings(config: dict[str, Any]) -> dict[str, Any]:
         "task_ignore_result": True,
         "result_backend": None,
         "task_default_queue": TASK_QUEUE,
+        "task_routes": {
+            "dyad.reconcile": {"queue": CONTROL_QUEUE},
+            "dyad.dispatch": {"queue": CONTROL_QUEUE},
+        },
         # At-least-once: acknowledge after the task, give a lost worker's task to another.
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
@@ -70,5 +77,6 @@ def transport_options(config: dict[str, Any]) -> dict[str, Any]:
     return {
         "visibility_timeout": config["VISIBILITY_TIMEOUT"],
         "socket_connect_timeout": config["BROKER_TIMEOUT"],
-        "max_retries": 1,
+        # One try: a retry would add kombu's 2 s interval to every POST while Redis is down.
+        "max_retries": 0,
     }

@@ -8,6 +8,7 @@ from flask import Flask, current_app, jsonify
 from flask_smorest import Api
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from service.storage.engine import get_engine
 
@@ -23,6 +24,8 @@ def init_api(app: Flask) -> Api:
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     api.register_blueprint(health.blp)
     app.register_error_handler(OperationalError, database_unavailable)
+    # Every pooled connection busy for the pool's whole timeout: the database is saturated.
+    app.register_error_handler(PoolTimeout, database_unavailable)
     app.register_error_handler(DBAPIError, database_error)
     app.json.sort_keys = False
     return api

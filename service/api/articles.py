@@ -9,12 +9,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import ValidationError
 
-from schemas.articles import AcceptedArticle, ArticleIn
-from schemas.events import EventOut
+from schemas.articles import AcceptedArticle, ArticleIn, ArticleOut
 from service.api import engine
 from service.api.idempotency import idempotent
 from service.api.ingest import TooLong, json_body, load_article
-from service.api.jobs import job_links, store_and_publish
+from service.api.jobs import IDEMPOTENCY_HEADER, job_links, store_and_publish
 from service.storage.articles import get_article
 from service.storage.events import article_events
 
@@ -28,10 +27,12 @@ blp = Blueprint("articles", __name__, description="Single articles and their eve
 class Articles(MethodView):
     @blp.doc(
         requestBody={"content": {"application/json": {"schema": ArticleIn}}, "required": True},
-        parameters=[{"in": "header", "name": "Idempotency-Key"}],
+        parameters=[IDEMPOTENCY_HEADER],
     )
     @blp.response(202, AcceptedArticle)
     @blp.alt_response(400, description="Malformed JSON or not UTF-8.")
+    @blp.alt_response(409, description="The Idempotency-Key was used for another request.")
+    @blp.alt_response(503, description="The database is unavailable; retry after Retry-After.")
     @blp.alt_response(413, description="The body or the article's text is over the limit.")
     @blp.alt_response(415, description="Not application/json.")
     @blp.alt_response(422, description="Invalid fields.")
@@ -67,12 +68,12 @@ def accept_article() -> tuple[dict[str, Any], int]:
 
 @blp.route(f"/articles/<int(max={MAX_ID}):article_id>")
 class Article(MethodView):
-    @blp.response(200)
+    @blp.response(200, ArticleOut)
     @blp.alt_response(404, description="Unknown article.")
     def get(self, article_id: int):
         """Return an article's fields, state and events."""
         article = get_article(engine(), article_id)
         if article is None:
             abort(404, message=f"No article {article_id}.")
-        article["events"] = EventOut(many=True).dump(article_events(engine(), article_id))
+        article["events"] = article_events(engine(), article_id)
         return article

@@ -90,4 +90,5 @@ class JobEventsCsv(MethodView):
 
 def stream_csv(where: EventFilter, filename: str, compress: bool):
     """Answer with the matching events as a streamed CSV download."""
-    return csv_response(csv_stream(engine(), where, CSV_COLUMNS), filename, compress)
+    chunks, close = csv_stream(engine(), where, CSV_COLUMNS)
+    return csv_response(chunks, close, filename, compress)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from flask import Response
 
@@ -19,8 +19,10 @@ def gzipped(chunks: Iterable[bytes]) -> Iterator[bytes]:
     yield compressor.flush()
 
 
-def csv_response(chunks: Iterator[bytes], filename: str, compress: bool) -> Response:
-    """Stream CSV chunks as a download, gzipped as a .csv.gz file when asked."""
+def csv_response(
+    chunks: Iterator[bytes], close: Callable[[], None], filename: str, compress: bool
+) -> Response:
+    """Stream CSV chunks as a download (gzipped when asked), calling `close` at the end."""
     if compress:
         chunks, filename, mimetype = gzipped(chunks), filename + ".gz", "application/gzip"
     else:
@@ -29,4 +31,5 @@ def csv_response(chunks: Iterator[bytes], filename: str, compress: bool) -> Resp
     if not compress:
         response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.call_on_close(close)
     return response

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import Request
 from flask_smorest import abort
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from schemas.fields import check_storable
@@ -19,6 +20,10 @@ from service.storage.tables import idempotency_keys
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+# status_code of a key whose request is still running.
+PENDING = 0
+# A key pending this long belongs to a request that died; the next one may take it over.
+ABANDONED_AFTER = 60
 Answer = tuple[dict[str, Any], int]
 
 
@@ -38,12 +43,14 @@ def idempotent(engine: Engine, request: Request, handle: Callable[[], Answer]) -
         return handle()
     check_key(key)
     fingerprint = request_fingerprint(request)
-    stored = find(engine, key)
-    if stored is not None:
-        return replay(stored, fingerprint)
-    body, status = handle()
-    if status < 400:
-        remember(engine, key, fingerprint, body, status)
+    if not claim(engine, key, fingerprint):
+        return replay(find(engine, key), fingerprint)
+    try:
+        body, status = handle()
+    except BaseException:
+        forget(engine, key)  # refused or failed: the same key may be sent again
+        raise
+    remember(engine, key, body, status)
     return body, status
 
 
@@ -57,6 +64,40 @@ def check_key(key: str) -> None:
         abort(422, errors={"headers": {HEADER: [f"Must be 1 to {MAX_KEY_LENGTH} characters."]}})
 
 
+def claim(engine: Engine, key: str, fingerprint: str) -> bool:
+    """Take the key before running the request, so that a concurrent twin cannot run too."""
+    try:
+        with write_transaction(engine) as connection:
+            connection.execute(
+                idempotency_keys.insert().values(
+                    key=key,
+                    request_hash=fingerprint,
+                    status_code=PENDING,
+                    response="",
+                    created_at=now(),
+                )
+            )
+        return True
+    except IntegrityError:
+        return take_over_abandoned(engine, key, fingerprint)
+
+
+def take_over_abandoned(engine: Engine, key: str, fingerprint: str) -> bool:
+    """Take a key whose first request died before answering (pending for too long)."""
+    with write_transaction(engine) as connection:
+        result = connection.execute(
+            update(idempotency_keys)
+            .where(
+                idempotency_keys.c.key == key,
+                idempotency_keys.c.status_code == PENDING,
+                idempotency_keys.c.request_hash == fingerprint,
+                idempotency_keys.c.created_at < now() - timedelta(seconds=ABANDONED_AFTER),
+            )
+            .values(created_at=now())
+        )
+    return result.rowcount == 1
+
+
 def find(engine: Engine, key: str) -> Any:
     """Return the stored answer for `key`, if any."""
     with engine.connect() as connection:
@@ -66,24 +107,25 @@ def find(engine: Engine, key: str) -> Any:
 
 
 def replay(stored: Any, fingerprint: str) -> Answer:
-    """Return the stored answer, or refuse a key reused for a different request."""
+    """Return the stored answer, or refuse a key reused for another request or still running."""
+    if stored is None or stored.status_code == PENDING:
+        abort(409, message=f"A request with this {HEADER} is still being handled; retry.")
     if stored.request_hash != fingerprint:
         abort(409, message=f"This {HEADER} was already used for a different request.")
     return json.loads(stored.response), stored.status_code
 
 
-def remember(engine: Engine, key: str, fingerprint: str, body: dict[str, Any], status: int) -> None:
-    """Store the answer for `key`; a concurrent twin may have stored it first, which is fine."""
-    try:
-        with write_transaction(engine) as connection:
-            connection.execute(
-                idempotency_keys.insert().values(
-                    key=key,
-                    request_hash=fingerprint,
-                    status_code=status,
-                    response=json.dumps(body, default=str),
-                    created_at=now(),
-                )
-            )
-    except IntegrityError:
-        pass
+def remember(engine: Engine, key: str, body: dict[str, Any], status: int) -> None:
+    """Store the answer for `key`."""
+    with write_transaction(engine) as connection:
+        connection.execute(
+            update(idempotency_keys)
+            .where(idempotency_keys.c.key == key)
+            .values(status_code=status, response=json.dumps(body, default=str))
+        )
+
+
+def forget(engine: Engine, key: str) -> None:
+    """Release a key whose request was refused or failed."""
+    with write_transaction(engine) as connection:
+        connection.execute(delete(idempotency_keys).where(idempotency_keys.c.key == key))

@@ -40,8 +40,7 @@ class Batch:
         """Check one raw item and file it as accepted or rejected."""
         index = self.count
         self.count += 1
-        if self.count > current_app.config["MAX_BATCH_ARTICLES"]:
-            abort(413, message=f"More than {current_app.config['MAX_BATCH_ARTICLES']} articles.")
+        self.check_size()
         try:
             self.accepted.append(load_article(raw))
         except ValidationError as error:
@@ -58,6 +57,12 @@ class Batch:
         """Record a refused item that could not even be read."""
         self.refuse(self.count, reason, label)
         self.count += 1
+        self.check_size()
+
+    def check_size(self) -> None:
+        """Answer 413 once the request holds more items than a batch may."""
+        if self.count > current_app.config["MAX_BATCH_ARTICLES"]:
+            abort(413, message=f"More than {current_app.config['MAX_BATCH_ARTICLES']} articles.")
 
 
 @cache
@@ -89,30 +94,50 @@ def decode_body(raw: bytes) -> str:
     raise AssertionError("unreachable")
 
 
+def refuse_constant(name: str) -> Any:
+    """Refuse NaN and Infinity, which are not JSON and could not be written back as JSON."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def loads(text: str) -> Any:
+    """Parse strict JSON: no NaN or Infinity."""
+    return json.loads(text, parse_constant=refuse_constant)
+
+
 def parse_json(text: str) -> Any:
     """Parse JSON text, answering 400 for anything malformed, however deep."""
     try:
-        return json.loads(text)
+        return loads(text)
     except (ValueError, RecursionError) as error:
         reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
         abort(400, message=f"Malformed JSON: {reason}")
     raise AssertionError("unreachable")
 
 
+def body_bytes(request: Request) -> bytes:
+    """Read the whole body; answer 413 when a body without a length runs past the limit."""
+    data = request.get_data(cache=True)
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None and limit and len(data) >= limit:
+        # Werkzeug stops a chunked body at the limit without a word; one more read tells.
+        request.stream.read(1)
+    return data
+
+
 def json_body(request: Request) -> Any:
     """Return the request's JSON body, or answer 415 (not JSON) or 400 (malformed)."""
     if request.mimetype not in JSON_TYPES:
         abort(415, message="Send the article as application/json.")
-    return parse_json(decode_body(request.get_data(cache=False)))
+    return parse_json(decode_body(body_bytes(request)))
 
 
 def read_batch(request: Request) -> Batch:
     """Read a batch from JSON, NDJSON or a multipart upload; answer 415 for anything else."""
     batch = Batch()
     if request.mimetype in JSON_TYPES:
-        add_json_batch(batch, parse_json(decode_body(request.get_data(cache=False))))
+        add_json_batch(batch, parse_json(decode_body(body_bytes(request))))
     elif request.mimetype in NDJSON_TYPES:
-        add_lines(batch, decode_body(request.get_data(cache=False)), None)
+        add_lines(batch, decode_body(body_bytes(request)), None)
     elif request.mimetype in MULTIPART_TYPES:
         add_uploads(batch, request)
     else:
@@ -132,11 +157,13 @@ def add_json_batch(batch: Batch, body: Any) -> None:
 
 def add_lines(batch: Batch, text: str, label: str | None) -> None:
     """Add one article per non-blank JSON line."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only \n ends a line: splitlines() would also split on U+2028 and others, which may sit
+    # unescaped inside a JSON string.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            raw = json.loads(line)
+            raw = loads(line)
         except (ValueError, RecursionError):
             batch.refuse_next(f"line {number}: malformed JSON", label)
             continue
@@ -168,8 +195,7 @@ def add_file(batch: Batch, upload: FileStorage) -> None:
     elif suffix == ".json":
         add_json_file(batch, content, label)
     elif suffix == ".csv":
-        for raw in csv_items(content):
-            batch.add(raw, label)
+        add_csv(batch, content, label)
     else:
         batch.refuse_next(f"unsupported file type {suffix or '(none)'!r}", label)
 
@@ -177,7 +203,7 @@ def add_file(batch: Batch, upload: FileStorage) -> None:
 def add_json_file(batch: Batch, content: str, label: str) -> None:
     """Add one article, a list of them, or {"articles": [...]} from a .json file."""
     try:
-        body = json.loads(content)
+        body = loads(content)
     except (ValueError, RecursionError):
         batch.refuse_next("malformed JSON", label)
         return
@@ -185,6 +211,15 @@ def add_json_file(batch: Batch, content: str, label: str) -> None:
         body = body["articles"]
     for raw in body if isinstance(body, list) else [body]:
         batch.add(raw, label)
+
+
+def add_csv(batch: Batch, content: str, label: str) -> None:
+    """Add one article per CSV row; a file the csv module cannot read is refused from there."""
+    try:
+        for raw in csv_items(content):
+            batch.add(raw, label)
+    except csv.Error as error:
+        batch.refuse_next(f"unreadable CSV: {error}", label)
 
 
 def csv_items(content: str) -> Iterator[dict[str, Any]]:

@@ -25,6 +25,13 @@ JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 blp = Blueprint("jobs", __name__, description="Batches of articles and their progress.")
 
+IDEMPOTENCY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 200},
+    "description": "Send the same key again to get the first answer back, not a second job.",
+}
 BATCH_BODY = {
     "description": (
         'A JSON object {"articles": [...]}, NDJSON (one article per line), or a multipart '
@@ -71,12 +78,14 @@ def job_links(job_id: str) -> dict[str, str]:
 
 @blp.route("/jobs")
 class Jobs(MethodView):
-    @blp.doc(requestBody=BATCH_BODY, parameters=[{"in": "header", "name": "Idempotency-Key"}])
+    @blp.doc(requestBody=BATCH_BODY, parameters=[IDEMPOTENCY_HEADER])
     @blp.response(202, AcceptedJob)
     @blp.alt_response(400, description="Malformed JSON or not UTF-8.")
+    @blp.alt_response(409, description="The Idempotency-Key was used for another request.")
     @blp.alt_response(413, description="The body or the batch is over the limit.")
     @blp.alt_response(415, description="Unsupported content type.")
     @blp.alt_response(422, description="No article could be accepted.")
+    @blp.alt_response(503, description="The database is unavailable; retry after Retry-After.")
     def post(self):
         """Submit a batch of articles; refused items are listed with their index and reason."""
         return idempotent(engine(), request, accept_batch)
@@ -104,9 +113,11 @@ def accept_batch() -> tuple[dict[str, Any], int]:
             "rejected": batch.rejected or [{"index": 0, "reason": "The batch is empty."}]
         })  # fmt: skip
     submission = store_and_publish(batch.accepted, batch.rejected)
+    job = job_store.get_job(engine(), submission.job_id) or {}
     body = {
         "job_id": submission.job_id,
-        "status": "queued",
+        # Reused articles may already be coded: the job can be done from the start.
+        "status": job.get("status", "queued"),
         "accepted": len(batch.accepted),
         "rejected": batch.rejected,
         "article_ids": submission.article_ids,
@@ -130,9 +141,11 @@ def decode_job_cursor(cursor: str) -> tuple[datetime, str]:
     """Decode a jobs cursor, answering 422 for one we did not make."""
     try:
         created, job_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(created), job_id
+        if JOB_ID.fullmatch(job_id):
+            return datetime.fromisoformat(created), job_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        abort(422, errors={"query": {"cursor": ["Not a cursor this service returned."]}})
+        pass
+    abort(422, errors={"query": {"cursor": ["Not a cursor this service returned."]}})
     raise AssertionError("unreachable")
 
 

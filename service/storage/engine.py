@@ -64,11 +64,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def is_sqlite(engine: Engine) -> bool:
-    """Tell whether `engine` talks to SQLite."""
-    return engine.dialect.name == "sqlite"
-
-
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """Open a connection in a transaction that will write, committed on success."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Boolean, Engine, String, Text, case, func, literal, select
@@ -59,8 +59,14 @@ def export_query(where: EventFilter, columns: Sequence[str], dialect: str) -> An
     return select(*cells).where(*where.clauses()).order_by(events.c.id)
 
 
-def csv_stream(engine: Engine, where: EventFilter, columns: Sequence[str]) -> Iterator[bytes]:
-    """Connect now (an outage fails before the first byte), then yield the CSV in chunks."""
+def csv_stream(
+    engine: Engine, where: EventFilter, columns: Sequence[str]
+) -> tuple[Iterator[bytes], Callable[[], None]]:
+    """Connect now (an outage fails before the first byte); return the CSV chunks and a close.
+
+    Call the close when the response closes: a HEAD request, or a client that leaves before
+    the first chunk, never starts the generator, so its own clean-up would never run.
+    """
     connection = engine.connect()
     try:
         connection.exec_driver_sql("SELECT 1")
@@ -69,8 +75,8 @@ def csv_stream(engine: Engine, where: EventFilter, columns: Sequence[str]) -> It
         raise
     query = export_query(where, columns, engine.dialect.name)
     if engine.dialect.name == "postgresql":
-        return _copied(connection, query)
-    return _formatted(connection, query, columns)
+        return _copied(connection, query), connection.close
+    return _formatted(connection, query, columns), connection.close
 
 
 def _copied(connection: Any, query: Any) -> Iterator[bytes]:

@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from service.storage.clock import as_utc, later, now
 from service.storage.engine import read_connection, write_transaction
-from service.storage.tables import articles, job_articles, jobs
+from service.storage.tables import REJECTIONS_KEPT, articles, job_articles, jobs
 
 ARTICLE_FIELDS = ("client_id", "title", "url", "source", "published_at", "language")
 ERRORS_SHOWN = 100
@@ -66,7 +66,8 @@ def submit(
                 id=job_id,
                 created_at=now(),
                 n_articles=len(items),
-                rejected=json.dumps(rejected),
+                n_rejected=len(rejected),
+                rejected=json.dumps(rejected[:REJECTIONS_KEPT]),
                 **counts,
             )
         )
@@ -77,7 +78,10 @@ def submit(
                 for position, article_id in enumerate(article_ids)
             ],
         )
-    return Submission(job_id, article_ids, new_ids)
+    # Publish in the order the client sent them (rows were inserted in hash order).
+    created = set(new_ids)
+    in_order = [article_id for article_id in dict.fromkeys(article_ids) if article_id in created]
+    return Submission(job_id, article_ids, in_order)
 
 
 @dataclass(frozen=True)
@@ -104,8 +108,10 @@ def _store_articles(
     new_ids = [article.id for article in stored.values()]
     missing = [row["content_hash"] for row in rows if row["content_hash"] not in stored]
     for start in range(0, len(missing), 500):
-        query = select(*STATE_COLUMNS, articles.c.content_hash).where(
-            articles.c.content_hash.in_(missing[start : start + 500])
+        query = (
+            select(*STATE_COLUMNS, articles.c.content_hash)
+            .where(articles.c.content_hash.in_(missing[start : start + 500]))
+            .order_by(articles.c.content_hash)
         )
         if connection.dialect.name == "postgresql":
             # Hold their states still until this job's rows are committed, so that a worker's
@@ -150,7 +156,8 @@ def _article_rows(items: list[NewArticle], queued_lease: float) -> list[dict[str
                 "created_at": moment,
             },
         )
-    return list(rows.values())
+    # In hash order, so that two batches sharing articles lock them in the same order.
+    return [rows[content_hash] for content_hash in sorted(rows)]
 
 
 def _insert_ignoring_duplicates(connection: Any, rows: list[dict[str, Any]]) -> Any:
@@ -232,7 +239,7 @@ def _job_dict(row: Any) -> dict[str, Any]:
             "running": row.n_running,
             "coded": row.n_coded,
             "failed": row.n_failed,
-            "rejected": len(rejected),
+            "rejected": row.n_rejected,
             "events": row.n_events,
         },
         "progress": round(finished / row.n_articles, 4) if row.n_articles else 1.0,

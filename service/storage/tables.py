@@ -28,6 +28,7 @@ metadata = MetaData(
     }
 )
 
+REJECTIONS_KEPT = 100
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 Timestamp = DateTime(timezone=True)
@@ -38,7 +39,9 @@ jobs = Table(
     Column("id", String(32), primary_key=True),
     Column("created_at", Timestamp, nullable=False, index=True),
     Column("n_articles", Integer, nullable=False),
-    # Items refused at submission, as JSON: [{"index": …, "reason": …}].
+    # Items refused at submission: how many, and the first REJECTIONS_KEPT as JSON
+    # [{"index": …, "reason": …}] (the POST's answer listed them all).
+    Column("n_rejected", Integer, nullable=False, default=0),
     Column("rejected", Text, nullable=False),
     # Running counts of the job's articles by state, moved in the same transaction as each
     # article's own state (service/storage/work.py), so that reading a job is one row.

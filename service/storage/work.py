@@ -192,6 +192,11 @@ def move_counts(connection: Any, article_id: int, old: str, new: str, events: in
     if new == "running":
         values["started_at"] = func.coalesce(jobs.c.started_at, now())
     holders = select(job_articles.c.job_id).where(job_articles.c.article_id == article_id)
+    if connection.dialect.name == "postgresql":
+        # Lock the jobs in id order first: two workers updating the same jobs in different
+        # orders would deadlock.
+        locking = select(jobs.c.id).where(jobs.c.id.in_(holders)).order_by(jobs.c.id)
+        connection.execute(locking.with_for_update()).all()
     connection.execute(update(jobs).where(jobs.c.id.in_(holders)).values(**values))
 
 

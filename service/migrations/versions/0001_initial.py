@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 13:02:02.015048
+Create Date: 2026-11-22 13:59:56.064188
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("n_articles", sa.Integer(), nullable=False),
+        sa.Column("n_rejected", sa.Integer(), nullable=False),
         sa.Column("rejected", sa.Text(), nullable=False),
         sa.Column("n_running", sa.Integer(), nullable=False),
         sa.Column("n_coded", sa.Integer(), nullable=False),
