@@ -5,8 +5,9 @@ A resolved date is written in ISO form at its own precision and sorts with the o
 its first year `1980`. `precision` tells which.
 
 Conventions (a story is read as its readers read it on the day it came out):
-- a weekday is the last such day on or before publication for a past event, the next one after
-  publication for a future event; "on the 7th" and "December 7" move the same way;
+- a weekday is the last such day on or before publication for a past event, the first on or
+  after it for a future one; "on the 7th" and "December 7" move the same way. Whether the words
+  look back or ahead follows the verb they hang on ("agreed to meet on the 7th" looks ahead);
 - "overnight" is the night that ended on the day of publication: that day;
 - "last week" and "this week" are the weeks (Monday first) before and of publication.
 """
@@ -192,9 +193,8 @@ def _decade(groups: dict, published: date, future: bool) -> Found:
 def _weekday(groups: dict, published: date, future: bool) -> Found:
     """On Tuesday: the last one on or before publication, or the next one after it."""
     target = WEEKDAYS[groups["weekday"].lower()]
-    if future:
-        ahead = (target - published.weekday()) % 7 or 7
-        return published + timedelta(days=ahead), "day"
+    if future:  # "will meet on Tuesday", said on a Tuesday, is that day
+        return published + timedelta(days=(target - published.weekday()) % 7), "day"
     return published - timedelta(days=(published.weekday() - target) % 7), "day"
 
 
@@ -306,3 +306,42 @@ def _dateline_date(match: re.Match[str]) -> DateMention | None:
     kind = "month_day"
     wanted = {name: groups.get(name) for name in ("month", "day", "year")}
     return DateMention(kind, groups["date"], match.start("date"), match.end("date"), wanted)
+
+
+# --- the date of one event --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleDate:
+    """The date an article's events fall back on, and where it came from."""
+
+    day: date
+    source: str  # publication | dateline | ingested
+    text: str = ""
+
+
+def article_date(published: date | None, text: str, today: date) -> ArticleDate:
+    """Date an article: its publication date, else its dateline's, else the day it came in."""
+    if published is not None:
+        return ArticleDate(published, "publication")
+    dateline = find_dateline(text)
+    if dateline and dateline.date and (found := resolve(dateline.date, today)):
+        return ArticleDate(date.fromisoformat(found.date), "dateline", found.text)
+    return ArticleDate(today, "ingested")
+
+
+def event_date(
+    sentence: str, verb_offset: int, base: ArticleDate, looks_ahead: Callable[[int, int], bool]
+) -> tuple[ResolvedDate, str]:
+    """Date an event from the date words nearest its verb, else from the article's date.
+
+    `looks_ahead(start, end)` tells whether the words at those offsets point to the future.
+    """
+    candidates = [
+        (abs(mention.start - verb_offset), resolved)
+        for mention in find_dates(sentence)
+        if (resolved := resolve(mention, base.day, looks_ahead(mention.start, mention.end)))
+    ]
+    if candidates:
+        return min(candidates, key=lambda pair: pair[0])[1], "text"
+    return ResolvedDate(base.day.isoformat(), "day", base.text), base.source

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from coder.actors import (
     Mention,
     find_mentions,
 )
+from coder.dates import ArticleDate, ResolvedDate, article_date, event_date
 from coder.dictionaries import Dictionaries, active_dictionaries
 from coder.events import Coded, SentenceCoder
 from coder.lexicon import AGENT
@@ -121,6 +122,8 @@ class PreparedArticle:
     day: date | None
     sentences: list[Sentence]
     require_dyad: bool
+    # What events without date words of their own are dated by.
+    dated: ArticleDate | None = None
 
 
 def prepare(
@@ -129,11 +132,17 @@ def prepare(
     """Clean an article and pick the sentences that may hold an event."""
     dicts = active_dictionaries()
     minimum = MIN_MENTIONS if require_dyad else 0
+    cleaned = clean_text(text)
+    day = parse_published(published)
+    dated = article_date(day, cleaned, date.today())
     return PreparedArticle(
         article_id=article_id or default_article_id(text),
-        day=parse_published(published),
-        sentences=candidate_sentences(clean_text(text), dicts, minimum),
+        # People's roles are looked up on the publication date only: a dateline without a year,
+        # or the day a story came in, may be years off for an old story.
+        day=day,
+        sentences=candidate_sentences(cleaned, dicts, minimum),
         require_dyad=require_dyad,
+        dated=dated,
     )
 
 
@@ -145,7 +154,7 @@ def code_prepared(article: PreparedArticle, docs: Iterable[Doc]) -> list[Event]:
     for sentence, doc in zip(article.sentences, docs, strict=True):
         resolver = ActorResolver(doc[:], dicts.lexicon, context, sentence.mentions_for(doc))
         for coded in SentenceCoder(doc[:], resolver, dicts, article.require_dyad).code():
-            events.append(to_event(coded, sentence, article.article_id, article.day, dicts))
+            events.append(to_event(coded, sentence, article.article_id, article.dated, dicts))
     return events
 
 
@@ -191,12 +200,38 @@ def confidence(coded: Coded) -> float:
     return round(min(max(score, 0.05), 0.95), 2)
 
 
+FUTURE_AUXILIARIES = frozenset(("will", "shall", "'ll"))
+
+
+def looks_ahead(coded: Coded, start: int, end: int) -> bool:
+    """Tell whether date words at these offsets hang on a verb about the future."""
+    span = coded.verb.doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return coded.modality.future
+    verb = span.root
+    while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+        verb = verb.head
+    children = {child.lower_ for child in verb.children if child.dep_ in ("aux", "mark")}
+    # "will meet", "to meet" (agreed to meet; a headline's "to hold talks") look ahead.
+    ahead = bool(children & FUTURE_AUXILIARIES) or (verb.tag_ == "VB" and "to" in children)
+    return ahead or (verb == coded.verb and coded.modality.future)
+
+
 def to_event(
-    coded: Coded, sentence: Sentence, article_id: str, day: date | None, dicts: Dictionaries
+    coded: Coded,
+    sentence: Sentence,
+    article_id: str,
+    dated: ArticleDate | None,
+    dicts: Dictionaries,
 ) -> Event:
     """Turn a coded triple into the flat record."""
     cameo = dicts.cameo[coded.code]
     triple = (coded.source.code, coded.code, coded.target.code)
+    when, date_source = (
+        event_date(sentence.text, coded.verb.idx, dated, partial(looks_ahead, coded))
+        if dated
+        else (ResolvedDate("", "", ""), "")
+    )
     return Event(
         article_id=article_id,
         event_id=make_event_id(article_id, sentence.index, triple),
@@ -218,7 +253,10 @@ def to_event(
         hypothetical=coded.modality.hypothetical,
         future=coded.modality.future,
         confidence=confidence(coded),
-        date=day.isoformat() if day else "",
+        date=when.date,
+        date_precision=when.precision,
+        date_text=when.text,
+        date_source=date_source,
         location_name="",
         coder_version=CODER_VERSION,
         dictionary_version=dicts.version,

@@ -34,6 +34,9 @@ class Event:
     future: bool
     confidence: float
     date: str
+    date_precision: str
+    date_text: str
+    date_source: str
     location_name: str
     coder_version: str
     dictionary_version: str

@@ -94,7 +94,12 @@ class EventOut(Schema):
     hypothetical = fields.Boolean()
     future = fields.Boolean()
     confidence = fields.Float()
-    date = fields.String()
+    date = fields.String(metadata={"description": "ISO 8601 at its precision (a week: its Monday)"})
+    date_precision = fields.String(metadata={"enum": ["day", "week", "month", "year", "decade"]})
+    date_text = fields.String(metadata={"description": "The words the date came from."})
+    date_source = fields.String(
+        metadata={"enum": ["text", "dateline", "publication", "ingested"]}
+    )
     location_name = fields.String()
     coder_version = fields.String()
     dictionary_version = fields.String()

@@ -52,7 +52,8 @@ def record(n: int, **values) -> dict:
         "target_text": "Washington", "event_code": "010", "event_base_code": "010",
         "event_root_code": "01", "quad_class": 1, "goldstein": 0.0, "event_text": "said",
         "negated": False, "hypothetical": False, "future": False, "confidence": 0.7,
-        "date": "2021-12-07", "location_name": "", "coder_version": "0.1.0",
+        "date": "2021-12-07", "date_precision": "day", "date_text": "",
+        "date_source": "publication", "location_name": "", "coder_version": "0.1.0",
         "dictionary_version": "abc",
     }  # fmt: skip
     return {**base, **values}

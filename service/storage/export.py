@@ -23,8 +23,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Text the coder writes itself in a fixed form (hex ids, digit codes, ISO dates, versions) can
 # never start with one; checking it would only slow the export.
 GENERATED_TEXT = frozenset(
-    ("event_id", "event_code", "event_base_code", "event_root_code", "date", "coder_version",
-     "dictionary_version")
+    ("event_id", "event_code", "event_base_code", "event_root_code", "date", "date_precision",
+     "date_source", "coder_version", "dictionary_version")
 )  # fmt: skip
 CHUNK_BYTES = 64 * 1024
 ROWS_PER_FETCH = 5000

@@ -101,7 +101,10 @@ def test_every_event_is_a_complete_flat_record(seeds):
             row = e.to_dict()
             assert tuple(row) == RECORD_FIELDS
             assert row["article_id"] == article_id
-            assert row["date"] == record["published_at"]
+            if row["date_source"] == "publication":
+                assert row["date"] == record["published_at"] and row["date_text"] == ""
+            else:
+                assert row["date_source"] == "text" and row["date_text"] in row["sentence"]
             assert row["dictionary_version"] == version
             assert row["coder_version"]
             assert row["event_root_code"] == row["event_code"][:2]
@@ -136,3 +139,18 @@ def test_cli_codes_the_seed_file(seeds):
     expected = [e.to_dict() for _record, events in seeds.values() for e in events]
     assert sorted(r["event_id"] for r in rows) == sorted(r["event_id"] for r in expected)
     assert {r["article_id"] for r in rows} <= set(seeds)
+
+
+def test_the_video_call_and_the_geneva_summit_get_their_own_dates(seeds):
+    """Seeds 000, 002 and 003 date the call "on the 7th" or "on Tuesday"; 000 recalls Geneva."""
+    call, summit = set(), set()
+    for _record, events in seeds.values():
+        for e in events:
+            if {e.source_code, e.target_code} != {"RUSGOV", "USAGOV"}:
+                continue
+            if e.date_text in ("on the 7th", "Tuesday"):
+                call.add((e.date, e.date_precision))
+            elif "June" in e.date_text:
+                summit.add((e.date, e.date_precision))
+    assert call == {("2021-12-07", "day")}
+    assert summit == {("2021-06", "month")}

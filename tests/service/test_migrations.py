@@ -38,3 +38,30 @@ def test_dyad_db_upgrade_migrates_the_configured_database(tmp_path, monkeypatch,
     assert capsys.readouterr().out.strip() == migrate.head_revision()
     assert main(["db", "current"]) == 0
     assert capsys.readouterr().out.strip() == migrate.head_revision()
+
+
+def test_upgrading_a_database_with_events_keeps_and_backfills_them(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    migrate.upgrade(url, "0001")
+    engine = get_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO articles (id, content_hash, text, status, attempts, publishes,"
+            " lease_expires_at, created_at) VALUES (1, 'h', 't', 'coded', 1, 1,"
+            " '2021-12-07 00:00:00', '2021-12-07 00:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO events (article_id, event_id, sentence_index, sentence, source_code,"
+            " source_name, source_text, target_code, target_name, target_text, event_code,"
+            " event_base_code, event_root_code, quad_class, goldstein, event_text, negated,"
+            " hypothetical, future, confidence, date, location_name, coder_version,"
+            " dictionary_version) VALUES (1, 'e1', 0, 's', 'RUS', 'Russia', 'Russia', 'USA',"
+            " 'US', 'US', '040', '040', '04', 1, 1.0, 'met', 0, 0, 0, 0.6, '2021-12-07', '',"
+            " '0.1.0', 'v')"
+        )
+    migrate.upgrade(url)
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql(
+            "SELECT event_id, date, date_precision, date_source, date_text FROM events"
+        ).one()
+    assert tuple(row) == ("e1", "2021-12-07", "day", "publication", "")

@@ -77,6 +77,8 @@ def test_the_fields_the_csv_trusts_have_their_fixed_form(engine, article_id):
     forms = {
         "event_id": r"[0-9a-f]+", "event_code": r"\d{2,4}", "event_base_code": r"\d{2,3}",
         "event_root_code": r"\d{2}", "date": r"\d{4}(-\d{2}){0,2}",
+        "date_precision": r"day|week|month|year|decade",
+        "date_source": r"text|dateline|publication|ingested",
         "coder_version": r"\d+\.\d+\.\d+", "dictionary_version": r"[0-9a-f]+",
     }  # fmt: skip
     assert set(forms) == GENERATED_TEXT
