@@ -505,7 +505,8 @@ def event_line(index: int, sentences: list[str]) -> str:
         index // EVENTS_PER_ARTICLE + 1, f"{index:016x}", index % 20,
         sentences[index % len(sentences)], *source, *target, code, code[:3], root, quad,
         goldstein, "met with", "f", "f", "t" if index % 7 == 0 else "f", 0.8,
-        f"2021-12-{index % 28 + 1:02d}", "day", "on Tuesday", "text", "Geneva", "0.1.0", "bench",
+        f"2021-12-{index % 28 + 1:02d}", "day", "on Tuesday", "text", "Geneva", "CH", "GE",
+        46.20222, 6.14569, 2660646, "city", "clause", "0.1.0", "bench",
     )  # fmt: skip
     return "\t".join(copy_text(value) for value in values) + "\n"
 

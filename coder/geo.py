@@ -20,15 +20,19 @@ from coder.places import fold
 _WHERE = r"(?i:in|at|from|near|outside|inside|across|throughout|around)"
 _DETERMINER = r"(?:(?i:the|his|her|their|its)\s+)?"
 _NAME = r"[A-Z][\w'\u2019\-]*(?:\s+(?:[A-Z][\w'\u2019\-]*|de|del|la|al|el)){0,3}"
+# "in Geneva, Switzerland": a country or US state after the name settles which place it is.
+_QUALIFIER = r"(?:,\s+(?P<qualifier>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,2}))?"
 PLACE_PHRASES = (
-    re.compile(rf"\b{_WHERE}\s+{_DETERMINER}(?P<name>{_NAME})"),
+    re.compile(rf"\b{_WHERE}\s+{_DETERMINER}(?P<name>{_NAME}){_QUALIFIER}"),
     # "his Sochi residence", "the Geneva summit", "a Kremlin-run Moscow hotel"
     re.compile(
         rf"\b(?i:his|her|their|the|a|an)\s+(?P<name>{_NAME})\s+"
         r"(?i:residence|home|office|headquarters|palace|dacha|summit|talks|meeting|airport|hotel)"
     ),
 )
-PRECISION_ORDER = ("city", "admin1", "country")
+# An actor's country wins only for a place not dwarfed by a namesake elsewhere: Geneva, Illinois
+# (22,000 people) does not beat Geneva, Switzerland (200,000) because the actors are American.
+PREFERENCE_RATIO = 5
 
 
 @dataclass(frozen=True)
@@ -86,18 +90,46 @@ def gazetteer() -> dict[str, tuple[Place, ...]]:
 def choose(candidates: Iterable[Place], countries: Iterable[str] = ()) -> Place | None:
     """Prefer a candidate in one of the actors' countries, then the most populous."""
     ordered = list(candidates)
-    preferred = [place for place in ordered if place.country in set(countries)]
-    return (preferred or ordered or [None])[0]
+    if not ordered:
+        return None
+    largest = ordered[0].population
+    preferred = [
+        place
+        for place in ordered
+        if place.country in set(countries) and place.population * PREFERENCE_RATIO >= largest
+    ]
+    return (preferred or ordered)[0]
 
 
-def lookup(name: str, countries: Iterable[str] = ()) -> tuple[Place, str] | None:
+def lookup(
+    name: str, countries: Iterable[str] = (), qualifier: str | None = None
+) -> tuple[Place, str] | None:
     """Resolve a place name, or its longest leading part that is one ("Geneva Switzerland")."""
+    within = _qualifying(qualifier)
     for size in range(len(name.split()), 0, -1):
         leading = " ".join(name.split()[:size])
         found = gazetteer().get(fold(leading))
         if found:
-            return choose(found, countries), leading
+            narrowed = [place for place in found if within is None or _inside(place, within)]
+            return choose(narrowed or found, countries), leading
     return None
+
+
+def _qualifying(qualifier: str | None) -> Place | None:
+    """Return the country or US state a qualifier names, if it names one."""
+    if not qualifier:
+        return None
+    for place in gazetteer().get(fold(qualifier), ()):
+        if place.precision in ("country", "admin1"):
+            return place
+    return None
+
+
+def _inside(place: Place, region: Place) -> bool:
+    """Tell whether a place lies in a country or a US state."""
+    if place.country != region.country:
+        return False
+    return region.precision == "country" or place.admin1 == region.admin1
 
 
 def find_places(text: str, countries: Iterable[str] = ()) -> list[PlaceMention]:
@@ -107,7 +139,8 @@ def find_places(text: str, countries: Iterable[str] = ()) -> list[PlaceMention]:
     for pattern in PLACE_PHRASES:
         for match in pattern.finditer(text):
             start = match.start("name")
-            resolved = lookup(match.group("name"), wanted)
+            qualifier = match.groupdict().get("qualifier")
+            resolved = lookup(match.group("name"), wanted, qualifier)
             if resolved is None or any(m.start <= start < m.end for m in found):
                 continue
             place, words = resolved
@@ -119,3 +152,31 @@ def find_places(text: str, countries: Iterable[str] = ()) -> list[PlaceMention]:
 def _span_length(name: str, words: int) -> int:
     """Return the length of the first `words` words of `name`, spacing as written."""
     return re.match(rf"\S+(?:\s+\S+){{{words - 1}}}", name).end()
+
+
+@dataclass(frozen=True)
+class EventPlace:
+    """Where an event happened, the words that say so, and why this place was taken."""
+
+    place: Place | None
+    text: str
+    reason: str  # clause | sentence | dateline | "" (none found)
+
+
+def event_place(
+    sentence: str,
+    clause: tuple[int, int],
+    verb_offset: int,
+    countries: Iterable[str],
+    dateline: Place | None,
+) -> EventPlace:
+    """Take the place in the event's own clause, else its sentence, else the dateline's city."""
+    mentions = find_places(sentence, countries)
+    inside = [m for m in mentions if clause[0] <= m.start and m.end <= clause[1]]
+    for found, reason in ((inside, "clause"), (mentions, "sentence")):
+        if found:
+            nearest = min(found, key=lambda m: abs(m.start - verb_offset))
+            return EventPlace(nearest.place, nearest.text, reason)
+    if dateline is not None:
+        return EventPlace(dateline, dateline.name, "dateline")
+    return EventPlace(None, "", "")

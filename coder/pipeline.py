@@ -17,9 +17,10 @@ from coder.actors import (
     Mention,
     find_mentions,
 )
-from coder.dates import ArticleDate, ResolvedDate, article_date, event_date
+from coder.dates import ArticleDate, ResolvedDate, article_date, event_date, find_dateline
 from coder.dictionaries import Dictionaries, active_dictionaries
 from coder.events import Coded, SentenceCoder
+from coder.geo import EventPlace, Place, event_place, lookup
 from coder.lexicon import AGENT
 from coder.nlp import parse
 from coder.record import CODER_VERSION, Event, make_event_id
@@ -124,6 +125,8 @@ class PreparedArticle:
     require_dyad: bool
     # What events without date words of their own are dated by.
     dated: ArticleDate | None = None
+    # The dateline's first place, for events whose sentence names none.
+    dateline_place: Place | None = None
 
 
 def prepare(
@@ -135,6 +138,8 @@ def prepare(
     cleaned = clean_text(text)
     day = parse_published(published)
     dated = article_date(day, cleaned, date.today())
+    dateline = find_dateline(cleaned)
+    found = lookup(dateline.places[0]) if dateline else None
     return PreparedArticle(
         article_id=article_id or default_article_id(text),
         # People's roles are looked up on the publication date only: a dateline without a year,
@@ -143,6 +148,7 @@ def prepare(
         sentences=candidate_sentences(cleaned, dicts, minimum),
         require_dyad=require_dyad,
         dated=dated,
+        dateline_place=found[0] if found else None,
     )
 
 
@@ -154,7 +160,10 @@ def code_prepared(article: PreparedArticle, docs: Iterable[Doc]) -> list[Event]:
     for sentence, doc in zip(article.sentences, docs, strict=True):
         resolver = ActorResolver(doc[:], dicts.lexicon, context, sentence.mentions_for(doc))
         for coded in SentenceCoder(doc[:], resolver, dicts, article.require_dyad).code():
-            events.append(to_event(coded, sentence, article.article_id, article.dated, dicts))
+            place = locate(coded, sentence, article.dateline_place, dicts)
+            events.append(
+                to_event(coded, sentence, article.article_id, article.dated, place, dicts)
+            )
     return events
 
 
@@ -217,11 +226,25 @@ def looks_ahead(coded: Coded, start: int, end: int) -> bool:
     return ahead or (verb == coded.verb and coded.modality.future)
 
 
+def locate(
+    coded: Coded, sentence: Sentence, dateline: Place | None, dicts: Dictionaries
+) -> EventPlace:
+    """Place an event: its clause (the verb's subtree), its sentence, or the dateline."""
+    verb = coded.verb
+    clause = (verb.left_edge.idx, verb.right_edge.idx + len(verb.right_edge))
+    iso2 = {iso3: iso2 for iso2, iso3 in dicts.iso3_by_iso2.items()}
+    countries = [
+        iso2[code[:3]] for code in (coded.source.code, coded.target.code) if code[:3] in iso2
+    ]
+    return event_place(sentence.text, clause, verb.idx, countries, dateline)
+
+
 def to_event(
     coded: Coded,
     sentence: Sentence,
     article_id: str,
     dated: ArticleDate | None,
+    where: EventPlace,
     dicts: Dictionaries,
 ) -> Event:
     """Turn a coded triple into the flat record."""
@@ -257,7 +280,14 @@ def to_event(
         date_precision=when.precision,
         date_text=when.text,
         date_source=date_source,
-        location_name="",
+        location_name=where.place.name if where.place else "",
+        location_country=where.place.country if where.place else "",
+        admin1=where.place.admin1 if where.place else "",
+        latitude=where.place.latitude if where.place else None,
+        longitude=where.place.longitude if where.place else None,
+        geonameid=where.place.geonameid if where.place else None,
+        location_precision=where.place.precision if where.place else "",
+        location_reason=where.reason,
         coder_version=CODER_VERSION,
         dictionary_version=dicts.version,
     )

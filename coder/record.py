@@ -38,6 +38,13 @@ class Event:
     date_text: str
     date_source: str
     location_name: str
+    location_country: str
+    admin1: str
+    latitude: float | None
+    longitude: float | None
+    geonameid: int | None
+    location_precision: str
+    location_reason: str
     coder_version: str
     dictionary_version: str
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -27,6 +28,24 @@ def check_partial_date(value: str) -> None:
         raise ValidationError(DATE_ERROR) from error
 
 
+class BoundingBox(fields.Field):
+    """A bounding box "min_lon,min_lat,max_lon,max_lat" in degrees (GeoJSON's order)."""
+
+    default_error_messages = {  # noqa: RUF012 - marshmallow's own convention
+        "invalid": "Four numbers: min_lon,min_lat,max_lon,max_lat (e.g. 5.9,45.8,10.5,47.8).",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple:
+        """Parse and check the four corners."""
+        try:
+            west, south, east, north = (float(part) for part in str(value).split(","))
+        except ValueError as error:
+            raise self.make_error("invalid") from error
+        if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+            raise self.make_error("invalid")
+        return west, south, east, north
+
+
 class EventQuery(Schema):
     """Filters shared by every events endpoint."""
 
@@ -40,6 +59,10 @@ class EventQuery(Schema):
     target = fields.String(validate=_CODE)
     event_code = fields.String(validate=_EVENT_CODE)
     quad_class = fields.Integer(validate=validate.Range(min=1, max=4))
+    location_country = fields.String(
+        validate=validate.Regexp(r"\A[A-Z]{2}\Z", error="An ISO 3166 alpha-2 code, e.g. CH.")
+    )
+    bbox = BoundingBox(metadata={"description": "min_lon,min_lat,max_lon,max_lat"})
     country = fields.String(
         validate=validate.Regexp(r"\A[A-Z]{3}\Z", error="An ISO 3166 alpha-3 code, e.g. RUS.")
     )
@@ -101,6 +124,13 @@ class EventOut(Schema):
         metadata={"enum": ["text", "dateline", "publication", "ingested"]}
     )
     location_name = fields.String()
+    location_country = fields.String(metadata={"description": "ISO 3166 alpha-2"})
+    admin1 = fields.String(metadata={"description": "GeoNames first-level division code"})
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    geonameid = fields.Integer(allow_none=True)
+    location_precision = fields.String(metadata={"enum": ["city", "admin1", "country", ""]})
+    location_reason = fields.String(metadata={"enum": ["clause", "sentence", "dateline", ""]})
     coder_version = fields.String()
     dictionary_version = fields.String()
 

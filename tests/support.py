@@ -53,7 +53,9 @@ def record(n: int, **values) -> dict:
         "event_root_code": "01", "quad_class": 1, "goldstein": 0.0, "event_text": "said",
         "negated": False, "hypothetical": False, "future": False, "confidence": 0.7,
         "date": "2021-12-07", "date_precision": "day", "date_text": "",
-        "date_source": "publication", "location_name": "", "coder_version": "0.1.0",
+        "date_source": "publication", "location_name": "", "location_country": "",
+        "admin1": "", "latitude": None, "longitude": None, "geonameid": None,
+        "location_precision": "", "location_reason": "", "coder_version": "0.1.0",
         "dictionary_version": "abc",
     }  # fmt: skip
     return {**base, **values}

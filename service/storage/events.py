@@ -25,6 +25,8 @@ class EventFilter:
     event_code: str | None = None
     quad_class: int | None = None
     country: str | None = None
+    location_country: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
 
     def clauses(self) -> list[ColumnElement[bool]]:
         """Translate the filters into WHERE clauses."""
@@ -48,6 +50,14 @@ class EventFilter:
                 clauses.append(column.startswith(prefix, autoescape=True))
         if self.quad_class is not None:
             clauses.append(events.c.quad_class == self.quad_class)
+        if self.location_country:
+            clauses.append(events.c.location_country == self.location_country)
+        if self.bbox:
+            west, south, east, north = self.bbox
+            clauses += [
+                events.c.longitude.between(west, east),
+                events.c.latitude.between(south, north),
+            ]
         if self.country:
             clauses.append(
                 or_(

@@ -24,7 +24,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # never start with one; checking it would only slow the export.
 GENERATED_TEXT = frozenset(
     ("event_id", "event_code", "event_base_code", "event_root_code", "date", "date_precision",
-     "date_source", "coder_version", "dictionary_version")
+     "date_source", "location_country", "location_precision", "location_reason", "coder_version",
+     "dictionary_version")
 )  # fmt: skip
 CHUNK_BYTES = 64 * 1024
 ROWS_PER_FETCH = 5000

@@ -120,6 +120,13 @@ events = Table(
     Column("date_text", Text, nullable=False, server_default=""),
     Column("date_source", String(12), nullable=False, server_default=""),
     Column("location_name", Text, nullable=False),
+    Column("location_country", String(2), nullable=False, server_default="", index=True),
+    Column("admin1", String(20), nullable=False, server_default=""),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("geonameid", BigInteger),
+    Column("location_precision", String(8), nullable=False, server_default=""),
+    Column("location_reason", String(12), nullable=False, server_default=""),
     Column("coder_version", String(20), nullable=False),
     Column("dictionary_version", String(40), nullable=False),
 )

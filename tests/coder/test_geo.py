@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coder.geo import find_places, gazetteer, lookup
+from coder.geo import Place, choose, find_places, gazetteer, lookup
 
 
 def places(text: str, countries: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
@@ -30,10 +30,22 @@ def test_places_are_where_the_text_puts_something(text, expected):
     assert places(text) == expected
 
 
-def test_an_ambiguous_city_prefers_the_actors_countries_then_population():
-    assert places("Clashes broke out in Paris.") == [("Paris", "FR", "city")]
-    assert places("Clashes broke out in Paris.", ("US",)) == [("Paris", "US", "city")]
-    assert places("A rally in Geneva.", ("US",))[0][1] == "US"
+def town(country: str, population: int) -> Place:
+    """Return a made-up city of `population` in `country`."""
+    return Place("Springfield", country, "01", 0.0, 0.0, population, "city", population)
+
+
+def test_an_ambiguous_city_prefers_the_actors_countries_unless_dwarfed():
+    big, mid, small = town("GB", 1_000_000), town("US", 250_000), town("US", 20_000)
+    assert choose([big, mid], ()) == big
+    assert choose([big, mid], ("US",)) == mid
+    assert choose([big, small], ("US",)) == big  # a town of 20,000 does not beat a city
+    assert places("Clashes broke out in Paris.", ("US",)) == [("Paris", "FR", "city")]
+
+
+def test_a_qualifier_settles_the_place():
+    assert places("They met in Geneva, Switzerland.", ("US", "RU"))[0][1] == "CH"
+    assert places("A rally in Geneva, Illinois.")[0][1] == "US"
 
 
 def test_a_place_carries_coordinates_and_its_offsets():

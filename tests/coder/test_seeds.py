@@ -154,3 +154,16 @@ def test_the_video_call_and_the_geneva_summit_get_their_own_dates(seeds):
                 summit.add((e.date, e.date_precision))
     assert call == {("2021-12-07", "day")}
     assert summit == {("2021-06", "month")}
+
+
+def test_the_summit_is_in_geneva_and_putins_end_of_the_call_in_sochi(seeds):
+    places = {
+        (e.location_name, e.location_country, e.location_reason)
+        for _record, events in seeds.values()
+        for e in events
+        if {e.source_code[:3], e.target_code[:3]} == {"RUS", "USA"} and e.location_reason
+    }
+    assert ("Geneva", "CH", "clause") in places
+    _record, events = seeds["003"]
+    sochi = [e for e in events if e.location_name == "Sochi"]
+    assert sochi and all(e.source_code.startswith("RUS") for e in sochi)

@@ -166,3 +166,18 @@ def test_the_csv_can_come_gzipped(client, stored):
     assert packed.mimetype == "application/gzip"
     assert packed.headers["Content-Disposition"].endswith('.csv.gz"')
     assert gzip.decompress(packed.get_data()) == plain
+
+
+def test_events_filter_on_their_place(client, app):
+    job = client.post("/api/v1/jobs", json={"articles": [{"text": "placed"}]}).get_json()
+    geneva = {"location_name": "Geneva", "location_country": "CH", "admin1": "GE",
+              "latitude": 46.2, "longitude": 6.15, "geonameid": 2660646,
+              "location_precision": "city", "location_reason": "clause"}  # fmt: skip
+    code_with(app, job["article_ids"][0], [record(20, **geneva), record(21)])
+    assert event_ids(client, "location_country=CH") == ["e00020"]
+    assert event_ids(client, "bbox=5.9,45.8,10.5,47.8") == ["e00020"]
+    assert event_ids(client, "bbox=-10,35,-5,40") == []
+    for bad in ("location_country=che", "bbox=1,2,3", "bbox=10,0,5,1", "bbox=a,b,c,d"):
+        assert client.get(f"/api/v1/events?{bad}").status_code == 422
+    row = client.get("/api/v1/events?location_country=CH").get_json()["events"][0]
+    assert (row["latitude"], row["geonameid"]) == (46.2, 2660646)

@@ -79,6 +79,8 @@ def test_the_fields_the_csv_trusts_have_their_fixed_form(engine, article_id):
         "event_root_code": r"\d{2}", "date": r"\d{4}(-\d{2}){0,2}",
         "date_precision": r"day|week|month|year|decade",
         "date_source": r"text|dateline|publication|ingested",
+        "location_country": r"([A-Z]{2})?", "location_precision": r"(city|admin1|country)?",
+        "location_reason": r"(clause|sentence|dateline)?",
         "coder_version": r"\d+\.\d+\.\d+", "dictionary_version": r"[0-9a-f]+",
     }  # fmt: skip
     assert set(forms) == GENERATED_TEXT
