@@ -15,7 +15,6 @@ import json
 import multiprocessing
 import os
 import platform
-import signal
 import socket
 import statistics
 import subprocess
@@ -24,7 +23,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any
 from sections import write_section
 
 from schemas.events import CSV_COLUMNS
+from service.cli import stop_process
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds" / "articles.jsonl"
@@ -211,15 +211,7 @@ def spawn(env: Env, args: list[str], log_name: str) -> subprocess.Popen[bytes]:
 
 def stop(process: subprocess.Popen[bytes]) -> None:
     """Stop a process we started with SIGTERM, then its whole group (pool children too)."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_GRACE)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    stop_process(process, STOP_GRACE, whole_group=True)
 
 
 @contextmanager

@@ -320,11 +320,10 @@ class ArticleDate:
     text: str = ""
 
 
-def article_date(published: date | None, text: str, today: date) -> ArticleDate:
+def article_date(published: date | None, dateline: Dateline | None, today: date) -> ArticleDate:
     """Date an article: its publication date, else its dateline's, else the day it came in."""
     if published is not None:
         return ArticleDate(published, "publication")
-    dateline = find_dateline(text)
     if dateline and dateline.date and (found := resolve(dateline.date, today)):
         return ArticleDate(date.fromisoformat(found.date), "dateline", found.text)
     return ArticleDate(today, "ingested")

@@ -108,6 +108,11 @@ class Dictionaries:
         """Index the control families by name."""
         return {family.name: family for family in self.controls.values()}
 
+    @cached_property
+    def iso2_by_iso3(self) -> dict[str, str]:
+        """Map ISO 3166 alpha-3 codes back to alpha-2 (the gazetteer's)."""
+        return {iso3: iso2 for iso2, iso3 in self.iso3_by_iso2.items()}
+
     def verbs_coded(self, code: str) -> frozenset[str]:
         """Return the verbs that have a bare pattern (no further words) with this code."""
         return self._bare_verbs.get(code, frozenset())

@@ -24,7 +24,7 @@ from coder.clauses import (
     wants_another,
 )
 from coder.dictionaries import ControlFamily, Dictionaries, VerbPattern
-from coder.places import place_country
+from coder.geo import place_country
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token

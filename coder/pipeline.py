@@ -137,8 +137,8 @@ def prepare(
     minimum = MIN_MENTIONS if require_dyad else 0
     cleaned = clean_text(text)
     day = parse_published(published)
-    dated = article_date(day, cleaned, date.today())
     dateline = find_dateline(cleaned)
+    dated = article_date(day, dateline, date.today())
     found = lookup(dateline.places[0]) if dateline else None
     return PreparedArticle(
         article_id=article_id or default_article_id(text),
@@ -232,7 +232,7 @@ def locate(
     """Place an event: its clause (the verb's subtree), its sentence, or the dateline."""
     verb = coded.verb
     clause = (verb.left_edge.idx, verb.right_edge.idx + len(verb.right_edge))
-    iso2 = {iso3: iso2 for iso2, iso3 in dicts.iso3_by_iso2.items()}
+    iso2 = dicts.iso2_by_iso3
     countries = [
         iso2[code[:3]] for code in (coded.source.code, coded.target.code) if code[:3] in iso2
     ]

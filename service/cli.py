@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -136,16 +137,24 @@ def start_worker_process(app: Flask, concurrency: int) -> subprocess.Popen[Any]:
     return subprocess.Popen(command, env=env)
 
 
-def stop_process(process: subprocess.Popen[Any], grace: float = 30) -> None:
-    """Ask a child process to stop (warm shutdown), then kill it after `grace` seconds."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def stop_process(
+    process: subprocess.Popen[Any], grace: float = 30, whole_group: bool = False
+) -> None:
+    """Ask a child process to stop (warm shutdown), then kill it after `grace` seconds.
+
+    With `whole_group`, also kill what is left of the process group it leads (a worker's pool
+    children orphaned by a kill); the process must have been started in a new session.
+    """
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if whole_group:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {

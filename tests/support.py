@@ -29,18 +29,14 @@ def drain_tasks(app) -> list[tuple[str, list]]:
 
 def force_state(engine, article_id: int, status: str, **values: Any) -> None:
     """Put an article in a state, as a crash or a test would, keeping its jobs' counts true."""
-    from sqlalchemy import select, update
+    from sqlalchemy import select
 
     from service.storage.tables import articles
-    from service.storage.work import move_counts
+    from service.storage.work import move
 
     with engine.begin() as connection:
         old = connection.execute(select(articles.c.status).where(articles.c.id == article_id))
-        old_status = old.scalar_one()
-        connection.execute(
-            update(articles).where(articles.c.id == article_id).values(status=status, **values)
-        )
-        move_counts(connection, article_id, old_status, status)
+        move(connection, article_id, old.scalar_one(), status, **values)
 
 
 def record(n: int, **values) -> dict:

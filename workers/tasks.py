@@ -93,15 +93,7 @@ def enqueue(article_ids: Iterable[int]) -> list[int]:
     if len(ids) < current_app.config["DISPATCH_THRESHOLD"]:
         return ids[publish(ids) :]
     chunks = [ids[start : start + DISPATCH_CHUNK] for start in range(0, len(ids), DISPATCH_CHUNK)]
-    sent = 0
-    celery_app = current_app.extensions["celery"]
-    try:
-        with celery_app.producer_or_acquire() as producer:
-            for chunk in chunks:
-                celery_app.tasks[dispatch.name].apply_async((chunk,), producer=producer)
-                sent += 1
-    except Exception as error:  # kombu raises several types for a broker that is down
-        log.warning("broker unreachable, %d dispatch tasks not sent: %s", len(chunks) - sent, error)
+    sent = send(dispatch.name, chunks)
     return [article_id for chunk in chunks[sent:] for article_id in chunk]
 
 
@@ -116,18 +108,23 @@ def dispatch(article_ids: list[int]) -> int:
 
 def publish(article_ids: Iterable[int]) -> int:
     """Send one task per article; return how many reached the broker (the rest stay queued)."""
-    ids = list(article_ids)
-    if not ids:
+    return send(code_article.name, list(article_ids))
+
+
+def send(task_name: str, arguments: list[Any]) -> int:
+    """Send one `task_name` message per argument, in order; return how many reached the broker."""
+    if not arguments:
         return 0
     sent = 0
     # The Flask app's own Celery app, not Celery's "current" one: a process may hold several.
     celery_app = current_app.extensions["celery"]
     try:
         with celery_app.producer_or_acquire() as producer:
-            task = celery_app.tasks[code_article.name]
-            for article_id in ids:
-                task.apply_async((article_id,), producer=producer)
+            task = celery_app.tasks[task_name]
+            for argument in arguments:
+                task.apply_async((argument,), producer=producer)
                 sent += 1
     except Exception as error:  # kombu raises several types for a broker that is down
-        log.warning("broker unreachable, %d articles left queued: %s", len(ids) - sent, error)
+        log.warning("broker unreachable, %d %s tasks not sent: %s", len(arguments) - sent,
+                    task_name, error)  # fmt: skip
     return sent

@@ -45,18 +45,16 @@ def claim(engine: Engine, article_id: int, lease_seconds: float, max_attempts: i
             _give_up(connection, row)
             return None
         token = uuid.uuid4().hex
-        connection.execute(
-            update(articles)
-            .where(articles.c.id == article_id)
-            .values(
-                status="running",
-                attempts=row.attempts + 1,
-                lease_token=token,
-                lease_expires_at=later(lease_seconds),
-                started_at=row.started_at or now(),
-            )
+        move(
+            connection,
+            article_id,
+            row.status,
+            "running",
+            attempts=row.attempts + 1,
+            lease_token=token,
+            lease_expires_at=later(lease_seconds),
+            started_at=row.started_at or now(),
         )
-        move_counts(connection, article_id, row.status, "running")
     return Claim(article_id, token, row.text, row.published_at, row.attempts + 1)
 
 
@@ -80,12 +78,7 @@ def _give_up(connection: Any, row: Any) -> None:
     reason = f"gave up after {row.attempts} attempts"
     if row.error:
         reason += f"; last error: {row.error}"
-    connection.execute(
-        update(articles)
-        .where(articles.c.id == row.id)
-        .values(status="failed", error=reason, finished_at=now(), lease_token=None)
-    )
-    move_counts(connection, row.id, row.status, "failed")
+    move(connection, row.id, row.status, "failed", **finished(reason))
 
 
 def save_events(engine: Engine, held: Claim, records: Iterable[dict[str, Any]]) -> bool:
@@ -96,19 +89,16 @@ def save_events(engine: Engine, held: Claim, records: Iterable[dict[str, Any]]) 
         if previous is None:
             # Another execution took the lease over; its results are the ones that count.
             return False
-        connection.execute(
-            update(articles)
-            .where(articles.c.id == held.article_id)
-            .values(
-                status="coded",
-                n_events=len(rows),
-                error=None,
-                finished_at=now(),
-                lease_token=None,
-            )
-        )
         events_added = len(rows) - (previous.n_events or 0)
-        move_counts(connection, held.article_id, previous.status, "coded", events_added)
+        move(
+            connection,
+            held.article_id,
+            previous.status,
+            "coded",
+            events_added,
+            n_events=len(rows),
+            **finished(None),
+        )
         connection.execute(delete(events).where(events.c.article_id == held.article_id))
         if rows:
             connection.execute(events.insert(), rows)
@@ -126,36 +116,43 @@ def _unique_rows(article_id: int, records: Iterable[dict[str, Any]]) -> list[dic
 
 def fail(engine: Engine, held: Claim, reason: str) -> bool:
     """Mark a leased article failed for good, with the reason."""
-    with write_transaction(engine) as connection:
-        previous = _held_row(connection, held)
-        if previous is None:
-            return False
-        connection.execute(
-            update(articles)
-            .where(articles.c.id == held.article_id)
-            .values(status="failed", error=reason, finished_at=now(), lease_token=None)
-        )
-        move_counts(connection, held.article_id, previous.status, "failed")
-    return True
+    return _move_held(engine, held, "failed", **finished(reason))
 
 
 def release(engine: Engine, held: Claim, reason: str, queued_lease: float) -> bool:
     """Put a leased article back to `queued` after a transient error, keeping the reason."""
+    return _move_held(
+        engine,
+        held,
+        "queued",
+        error=reason,
+        lease_token=None,
+        lease_expires_at=later(queued_lease),
+    )
+
+
+def move(
+    connection: Any, article_id: int, old: str, new: str, events: int = 0, **values: Any
+) -> None:
+    """Set an article's state (and other columns), moving the counts of the jobs that hold it."""
+    connection.execute(
+        update(articles).where(articles.c.id == article_id).values(status=new, **values)
+    )
+    move_counts(connection, article_id, old, new, events)
+
+
+def finished(error: str | None) -> dict[str, Any]:
+    """Return the columns of an article that is done with, for good or ill."""
+    return {"error": error, "finished_at": now(), "lease_token": None}
+
+
+def _move_held(engine: Engine, held: Claim, new: str, **values: Any) -> bool:
+    """Move a leased article to `new` if `held` still owns its lease."""
     with write_transaction(engine) as connection:
         previous = _held_row(connection, held)
         if previous is None:
             return False
-        connection.execute(
-            update(articles)
-            .where(articles.c.id == held.article_id)
-            .values(
-                status="queued",
-                error=reason,
-                lease_token=None,
-                lease_expires_at=later(queued_lease),
-            )
-        )
-        move_counts(connection, held.article_id, previous.status, "queued")
+        move(connection, held.article_id, previous.status, new, **values)
     return True
 
 
@@ -236,15 +233,13 @@ def reconcile(engine: Engine, queued_lease: float, max_attempts: int) -> Reconci
 def _requeue(connection: Any, row: Any, queued_lease: float) -> None:
     """Reset an article to `queued` with a fresh lease, counting the new publish."""
     values: dict[str, Any] = {
-        "status": "queued",
         "lease_token": None,
         "lease_expires_at": later(queued_lease),
         "publishes": articles.c.publishes + 1,
     }
     if row.status == "running":
         values["error"] = f"attempt {row.attempts} ran past its lease (worker lost?)"
-    connection.execute(update(articles).where(articles.c.id == row.id).values(**values))
-    move_counts(connection, row.id, row.status, "queued")
+    move(connection, row.id, row.status, "queued", **values)
 
 
 def due_now(engine: Engine, article_ids: list[int]) -> None:

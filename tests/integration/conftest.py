@@ -8,10 +8,8 @@ are skipped when PostgreSQL or Redis cannot be reached.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -24,6 +22,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import text
+
+from service.cli import stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_ARTICLES = REPO / "seeds" / "articles.jsonl"
@@ -93,16 +93,7 @@ class Worker:
 
     def stop(self, grace: float = WORKER_STOP_GRACE) -> None:
         """Warm-shut the worker down with SIGTERM; kill its process group after `grace` s."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        # Pool children orphaned by a kill still belong to the group the worker led.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+        stop_process(self.process, grace, whole_group=True)
 
 
 class Service:

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from coder.record import RECORD_FIELDS
+from service.cli import stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -132,14 +133,8 @@ class Server:
         return job
 
     def stop(self) -> int:
-        """Stop with SIGTERM and return the exit code; kill the process group after a grace."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_GRACE)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """Stop with SIGTERM and return the exit code (killed after a grace)."""
+        stop_process(self.process, STOP_GRACE)
         return self.process.returncode
 
     def leftovers(self, patience: float = 10) -> list[int]:
