@@ -495,8 +495,8 @@ def event_line(index: int, sentences: list[str]) -> str:
     code, root, quad, goldstein = CODES[index % 3]
     values = (
         index // EVENTS_PER_ARTICLE + 1, f"{index:016x}", index % 20,
-        sentences[index % len(sentences)], *source, *target, code, code[:3], root, quad,
-        goldstein, "met with", "f", "f", "t" if index % 7 == 0 else "f", 0.8,
+        sentences[index % len(sentences)], *source, 0, 20, *target, 30, 45, code, code[:3], root,
+        quad, goldstein, "met with", 21, 29, "f", "f", "t" if index % 7 == 0 else "f", 0.8,
         f"2021-12-{index % 28 + 1:02d}", "day", "on Tuesday", "text", "Geneva", "CH", "GE",
         46.20222, 6.14569, 2660646, "city", "clause", "0.1.0", "bench",
     )  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -236,7 +236,8 @@ class ActorResolver:
     def actors_of(self, head: Token) -> list[Actor]:
         """Return the actors of a noun phrase, of its conjuncts and of coordinated modifiers."""
         if head.lower_ in PERSONAL_PRONOUNS:
-            return [self.context.last_person] if self.context.last_person else []
+            person = self.antecedent(head)
+            return [person] if person else []
         actors: list[Actor] = []
         for np_head in np_heads(head):
             wide = np_head.i in self.by_token or np_head.lower_ in COLLECTIVES
@@ -249,8 +250,16 @@ class ActorResolver:
     def actor_of(self, head: Token) -> Actor | None:
         """Return the actor of the noun phrase headed by `head`, if it names one."""
         if head.lower_ in PERSONAL_PRONOUNS:
-            return self.context.last_person
+            return self.antecedent(head)
         return self.actor_from(head, np_tokens(head))
+
+    def antecedent(self, pronoun: Token) -> Actor | None:
+        """Return the person a pronoun refers back to, cited by the pronoun's own words."""
+        person = self.context.last_person
+        if person is None:
+            return None
+        end = pronoun.idx + len(pronoun)
+        return replace(person, text=pronoun.text, start_char=pronoun.idx, end_char=end)
 
     def actor_from(self, head: Token, np: list[Token]) -> Actor | None:
         """Code the noun phrase made of `np` tokens around `head`."""

@@ -122,14 +122,14 @@ def logical_subjects(verb: Token) -> list[Token]:
     if subjects:
         return subjects
     head = verb.head
-    if verb.dep_ == "xcomp" and head is not verb:
+    if verb.dep_ == "xcomp" and head != verb:
         # Object control ("urged Israel to"), then the subject of a passive ("Obama is
         # scheduled to attend"), then the governing verb's own subject.
         controllers = children(head, {"dobj"}) or children(head, {"nsubjpass"})
         return controllers or logical_subjects(head)
-    if verb.dep_ in ("conj", "advcl") and head is not verb and head.pos_ in ("VERB", "AUX"):
+    if verb.dep_ in ("conj", "advcl") and head != verb and head.pos_ in ("VERB", "AUX"):
         return logical_subjects(head)
-    if verb.dep_ == "relcl" and head is not verb:
+    if verb.dep_ == "relcl" and head != verb:
         return [head]
     return []
 
@@ -198,7 +198,7 @@ def modality_of(verb: Token) -> Modality:
                 hypothetical = True
             elif child.dep_ == "mark" and word in CONDITIONAL_MARKS:
                 hypothetical = True
-        if token.dep_ not in ("xcomp", "conj") or token.head is token:
+        if token.dep_ not in ("xcomp", "conj") or token.head == token:
             return Modality(negated, hypothetical, future)
         if token.dep_ == "xcomp" and token.head.lemma_.lower() in NEGATING_VERBS:
             negated = True  # "failed to reach agreement": it did not happen

@@ -39,6 +39,8 @@ WEEKDAYS = {
     )
 }
 PRECISIONS = ("day", "week", "month", "year", "decade")
+# Date words that name a whole day, year included, whatever the publication date.
+FULL_DATE_KINDS = frozenset(("iso", "month_day", "day_month"))
 
 # Month and weekday names count only capitalised ("March", "MARCH"): lower-case "march" and
 # "may" are verbs.
@@ -62,6 +64,9 @@ _YEAR = r"(?P<year>1[89][0-9]{2}|20[0-9]{2})\b"
 _WEEKDAY = r"(?P<weekday>" + "|".join(name.capitalize() for name in WEEKDAYS) + r")\b"
 _PART = r"(?:(?:early|mid|late)[- ])?"
 _LEAD = r"\b(?i:in|since|during|until|by|of)\s+"
+_FUNCTION_WORDS = (
+    "at|in|of|and|or|but|to|with|when|after|before|as|during|from|for|by|while|via|that|amid"
+)
 
 # Most specific first: the first pattern that matches a stretch of text claims it.
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -79,6 +84,10 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # "on the 7th", or "the 7th" closing a phrase; not "the 7th Fleet" or "the 20th century".
         ("ordinal_day", r"\b(?i:on\s+the|the)\s+(?P<day>[12][0-9]|3[01]|[1-9])(?:st|nd|rd|th)\b"
                         r"(?=\s*(?:[,.;:)]|$|(?i:of\s+(?:this|the)\s+month)))"),
+        # "on the 12th at a hotel": after "on the", a function word also ends the date, but a
+        # noun does not ("on the 7th floor", "on the 20th anniversary").
+        ("ordinal_day", r"\b(?i:on\s+the)\s+(?P<day>[12][0-9]|3[01]|[1-9])(?:st|nd|rd|th)\b"
+                        rf"(?=\s+(?i:{_FUNCTION_WORDS})\b)"),
         ("relative", r"(?i)\b(?P<word>yesterday|today|tonight|overnight|last\s+night|"
                      r"(?:last|this|next)\s+(?:week|month|year))\b"),
     )
@@ -264,6 +273,12 @@ DATELINES = (
         rf"(?:[ \t]*[.,]?[ \t]*(?:/[A-Za-z\- ]+/\.?|{_AGENCY}\s*{_DASH}))?",
         re.MULTILINE,
     ),
+    # DUBLIN, 7 September 2024 -
+    re.compile(
+        rf"^[ \t]*{_PLACES}{_REGION},[ \t]+(?P<date>{_DAY}\s+{_MONTH}(?:,?\s+{_YEAR})?)"
+        rf"(?:[ \t]*[.,]?[ \t]*(?:/[A-Za-z\- ]+/\.?|(?:{_AGENCY}\s*)?{_DASH}))",
+        re.MULTILINE,
+    ),
     # WASHINGTON (Reuters) -
     re.compile(rf"^[ \t]*{_PLACES}{_REGION}[ \t]*{_AGENCY}[ \t]*{_DASH}", re.MULTILINE),
     # (Moscow = Yonhap News)
@@ -320,13 +335,28 @@ class ArticleDate:
     text: str = ""
 
 
-def article_date(published: date | None, dateline: Dateline | None, today: date) -> ArticleDate:
-    """Date an article: its publication date, else its dateline's, else the day it came in."""
+def article_date(
+    published: date | None, dateline: Dateline | None, today: date, text: str = ""
+) -> ArticleDate:
+    """Date an article: its publication date, else its dateline's, else the first full date
+    its (cleaned) text states, else the day it came in."""
     if published is not None:
         return ArticleDate(published, "publication")
     if dateline and dateline.date and (found := resolve(dateline.date, today)):
         return ArticleDate(date.fromisoformat(found.date), "dateline", found.text)
+    if stated := first_full_date(text):
+        return ArticleDate(stated[0], "text", stated[1])
     return ArticleDate(today, "ingested")
+
+
+def first_full_date(text: str) -> tuple[date, str] | None:
+    """Return the first date in a text written with day, month and year, and its words."""
+    for mention in find_dates(text):
+        if mention.kind in FULL_DATE_KINDS and mention.groups.get("year"):
+            found = resolve(mention, date.today())
+            if found:
+                return date.fromisoformat(found.date), found.text
+    return None
 
 
 def event_date(
@@ -336,10 +366,14 @@ def event_date(
 
     `looks_ahead(start, end)` tells whether the words at those offsets point to the future.
     """
+    # A dateline opening the sentence dates the article (it is `base`), not this event.
+    dateline = find_dateline(sentence)
+    after = dateline.end if dateline and dateline.start == 0 else 0
     candidates = [
         (abs(mention.start - verb_offset), resolved)
         for mention in find_dates(sentence)
-        if (resolved := resolve(mention, base.day, looks_ahead(mention.start, mention.end)))
+        if mention.start >= after
+        and (resolved := resolve(mention, base.day, looks_ahead(mention.start, mention.end)))
     ]
     if candidates:
         return min(candidates, key=lambda pair: pair[0])[1], "text"

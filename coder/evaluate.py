@@ -1,4 +1,9 @@
-"""Score the coder against gold-standard records (the JSON Lines format of ../shared/gold)."""
+"""Score the coder against gold-standard records (the JSON Lines format of ../shared/gold).
+
+Gold events may also say when and where (`date`, `date_precision`, `location`,
+`location_country`, as in the project's own seeds/when_where.jsonl): those are scored as date
+and location accuracy, on the predicted event that matches the gold event.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,22 @@ from pathlib import Path
 from typing import Any
 
 from coder.articles import InputError
+from coder.geo import fold
 from coder.record import Event
 
 Triple = tuple[str, str, str]
 Coder = Callable[[str, str | None, str, bool], list[Event]]
+
+
+@dataclass(frozen=True)
+class WhenWhere:
+    """What a gold event says about its date and place; None where it says nothing."""
+
+    triple: Triple
+    date: tuple[str, str] | None  # (date, precision)
+    # (name, ISO alpha-2 country); ("", "") when the event has no place.
+    location: tuple[str, str] | None
+    pattern: str = ""
 
 
 @dataclass(frozen=True)
@@ -25,6 +42,7 @@ class GoldRecord:
     date: str | None
     events: tuple[Triple, ...]
     has_actors: bool
+    when_where: tuple[WhenWhere, ...] = ()
 
 
 @dataclass
@@ -65,6 +83,47 @@ class Score:
 
 
 @dataclass
+class Accuracy:
+    """Right answers among the gold events that expect one."""
+
+    correct: int = 0
+    expected: int = 0
+    # Gold events for which the coder coded no event at all: counted as wrong.
+    uncoded: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        """Return correct / expected."""
+        return self.correct / self.expected if self.expected else 0.0
+
+    @property
+    def rate_when_coded(self) -> float:
+        """Return the accuracy over gold events that the coder coded."""
+        coded = self.expected - self.uncoded
+        return self.correct / coded if coded else 0.0
+
+    def add(self, right: bool, coded: bool, label: str) -> None:
+        """Count one gold event."""
+        self.expected += 1
+        self.correct += right
+        self.uncoded += not coded
+        if not right:
+            self.misses.append(label)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the counts and rates, rounded for reports."""
+        return {
+            "accuracy": round(self.rate, 4),
+            "accuracy_when_coded": round(self.rate_when_coded, 4),
+            "correct": self.correct,
+            "expected": self.expected,
+            "uncoded": self.uncoded,
+            "misses": self.misses,
+        }
+
+
+@dataclass
 class Report:
     """The evaluation of one gold file."""
 
@@ -76,6 +135,8 @@ class Report:
     code_records: int = 0
     root_correct: int = 0
     code_correct: int = 0
+    dates: Accuracy = field(default_factory=Accuracy)
+    locations: Accuracy = field(default_factory=Accuracy)
 
     @property
     def root_accuracy(self) -> float:
@@ -99,6 +160,10 @@ class Report:
                 "root_accuracy": round(self.root_accuracy, 4),
                 "code_accuracy": round(self.code_accuracy, 4),
             }
+        if self.dates.expected:
+            data["event_date"] = self.dates.as_dict()
+        if self.locations.expected:
+            data["event_location"] = self.locations.as_dict()
         return data
 
 
@@ -146,7 +211,24 @@ def to_gold(record: dict[str, Any]) -> GoldRecord | None:
         (str(e.get("source") or ""), str(e["event"]), str(e.get("target") or "")) for e in events
     )
     has_actors = any(e.get("source") or e.get("target") for e in events) or not events
-    return GoldRecord(str(record.get("id")), text, record.get("date"), triples, has_actors)
+    published = record.get("published_at", record.get("date"))
+    when_where = tuple(
+        to_when_where(event, triple, str(record.get("pattern") or ""))
+        for event, triple in zip(events, triples, strict=True)
+        if "date" in event or "location" in event
+    )
+    return GoldRecord(str(record.get("id")), text, published, triples, has_actors, when_where)
+
+
+def to_when_where(event: dict[str, Any], triple: Triple, pattern: str) -> WhenWhere:
+    """Read what a gold event expects of its date and place."""
+    when = (str(event["date"]), str(event.get("date_precision") or "")) if "date" in event else None
+    where = (
+        (str(event["location"] or ""), str(event.get("location_country") or ""))
+        if "location" in event
+        else None
+    )
+    return WhenWhere(triple, when, where, pattern)
 
 
 def root_triple(triple: Triple) -> Triple:
@@ -177,7 +259,45 @@ def evaluate_file(
             report.root_dyad.add([root_triple(t) for t in triples], map(root_triple, gold.events))
         else:
             score_code_only(report, gold, events)
+        for expected in gold.when_where:
+            score_when_where(report, gold.id, expected, events)
     return report
+
+
+def matching_event(expected: WhenWhere, events: list[Event]) -> Event | None:
+    """Pick the predicted event a gold event is about: same root dyad and root code, else the
+    same pair of actor roots either way round, else the most confident event."""
+    if not events:
+        return None
+    source, code, target = root_triple(expected.triple)
+
+    def pair(event: Event) -> set[str]:
+        return {event.source_code[:3], event.target_code[:3]}
+
+    same = [e for e in events if root_triple((e.source_code, e.event_code, e.target_code))
+            == (source, code, target)]  # fmt: skip
+    dyad = [e for e in events if pair(e) == {source, target}]
+    return max(same or dyad or events, key=lambda e: e.confidence)
+
+
+def score_when_where(
+    report: Report, record_id: str, expected: WhenWhere, events: list[Event]
+) -> None:
+    """Score the date and place of the predicted event that matches a gold event."""
+    event = matching_event(expected, events)
+    label = f"{record_id} ({expected.pattern})" if expected.pattern else record_id
+    if expected.date is not None:
+        got = (event.date, event.date_precision) if event else None
+        report.dates.add(got == expected.date, event is not None, f"{label}: {got}")
+    if expected.location is not None:
+        got_place = (event.location_name, event.location_country) if event else None
+        right = got_place is not None and same_place(got_place, expected.location)
+        report.locations.add(right, event is not None, f"{label}: {got_place}")
+
+
+def same_place(got: tuple[str, str], expected: tuple[str, str]) -> bool:
+    """Compare places by folded name and country ("" for no place)."""
+    return fold(got[0]) == fold(expected[0]) and got[1].upper() == expected[1].upper()
 
 
 def score_code_only(report: Report, gold: GoldRecord, events: list[Event]) -> None:
@@ -207,4 +327,11 @@ def format_report(report: Report) -> str:
             f"event code ({report.code_records} records): root accuracy "
             f"{report.root_accuracy:.3f}, full-code accuracy {report.code_accuracy:.3f}"
         )
+    for label, accuracy in (("event date", report.dates), ("event location", report.locations)):
+        if accuracy.expected:
+            lines.append(
+                f"{label}: accuracy {accuracy.rate:.3f} ({accuracy.correct}/{accuracy.expected};"
+                f" {accuracy.uncoded} with no coded event, counted wrong), "
+                f"{accuracy.rate_when_coded:.3f} of coded events"
+            )
     return "\n".join(lines)

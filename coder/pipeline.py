@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache, partial
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from coder.actors import (
     PERSONAL_PRONOUNS,
@@ -20,15 +20,16 @@ from coder.actors import (
 from coder.dates import ArticleDate, ResolvedDate, article_date, event_date, find_dateline
 from coder.dictionaries import Dictionaries, active_dictionaries
 from coder.events import Coded, SentenceCoder
-from coder.geo import EventPlace, Place, event_place, lookup
+from coder.geo import DESTINATION, WHERE, EventPlace, Place, PlaceMention, event_place, lookup
 from coder.lexicon import AGENT
 from coder.nlp import parse
+from coder.offsets import SourceText
 from coder.record import CODER_VERSION, Event, make_event_id
 from coder.text import clean_text
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc, Span, Token
 
 PARSE_BATCH_SIZE = 64
 # Articles whose sentences are parsed together: bigger batches amortise the parser's overhead.
@@ -120,6 +121,8 @@ class PreparedArticle:
     """An article cleaned and split, with the sentences worth parsing."""
 
     article_id: str
+    # The text as submitted: the events' offsets point into it.
+    text: str
     day: date | None
     sentences: list[Sentence]
     require_dyad: bool
@@ -138,10 +141,11 @@ def prepare(
     cleaned = clean_text(text)
     day = parse_published(published)
     dateline = find_dateline(cleaned)
-    dated = article_date(day, dateline, date.today())
+    dated = article_date(day, dateline, date.today(), cleaned)
     found = lookup(dateline.places[0]) if dateline else None
     return PreparedArticle(
         article_id=article_id or default_article_id(text),
+        text=text,
         # People's roles are looked up on the publication date only: a dateline without a year,
         # or the day a story came in, may be years off for an old story.
         day=day,
@@ -157,12 +161,19 @@ def code_prepared(article: PreparedArticle, docs: Iterable[Doc]) -> list[Event]:
     dicts = active_dictionaries()
     context = ArticleContext(day=article.day)
     events: list[Event] = []
+    source: SourceText | None = None  # built on the first event: most sentences give none
     for sentence, doc in zip(article.sentences, docs, strict=True):
         resolver = ActorResolver(doc[:], dicts.lexicon, context, sentence.mentions_for(doc))
-        for coded in SentenceCoder(doc[:], resolver, dicts, article.require_dyad).code():
+        coded_events = SentenceCoder(doc[:], resolver, dicts, article.require_dyad).code()
+        if not coded_events:
+            continue
+        source = source or SourceText(article.text)
+        anchor = source.anchor(sentence.text)
+        for coded in coded_events:
             place = locate(coded, sentence, article.dateline_place, dicts)
+            spans = cited_spans(source, anchor, coded)
             events.append(
-                to_event(coded, sentence, article.article_id, article.dated, place, dicts)
+                to_event(coded, sentence, article.article_id, article.dated, place, spans, dicts)
             )
     return events
 
@@ -218,12 +229,86 @@ def looks_ahead(coded: Coded, start: int, end: int) -> bool:
     if span is None:
         return coded.modality.future
     verb = span.root
-    while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
         verb = verb.head
     children = {child.lower_ for child in verb.children if child.dep_ in ("aux", "mark")}
     # "will meet", "to meet" (agreed to meet; a headline's "to hold talks") look ahead.
     ahead = bool(children & FUTURE_AUXILIARIES) or (verb.tag_ == "VB" and "to" in children)
     return ahead or (verb == coded.verb and coded.modality.future)
+
+
+# A place may hang on these nouns and still be where the event happened: venues, meetings, trips
+# and settlements ("at his estate in Florida", "during a visit to Cairo", "the city of Kharkiv").
+VENUE_NOUNS = frozenset(
+    """residence home house office headquarters palace dacha estate resort hotel embassy consulate
+    parliament building base airport border city town village capital region province port
+    district area camp hospital university school court stadium venue square street hall room
+    centre center summit talks meeting conference forum session ceremony visit trip tour stop
+    stopover sideline sidelines assembly rally gathering dinner lunch banquet reception speech
+    address interview briefing hearing signing round negotiations""".split()
+)
+# Nouns that name what an event is about, even as its object ("discussed the situation in Syria").
+TOPIC_NOUNS = frozenset(
+    """war conflict crisis situation issue question tension tensions unrest violence fighting
+    dispute crackdown meddling interference affairs developments events future peace security
+    stability sovereignty independence annexation occupation invasion aggression election
+    elections referendum protest protests problem problems policy program programme role""".split()
+)
+# A noun after these is what the event is about ("criticized China over its drills").
+TOPIC_PREPOSITIONS = frozenset(("over", "about", "on", "regarding", "concerning", "against"))
+
+
+# Verbs whose destination is where the event takes place: "flew to Khartoum for talks",
+# "deployed troops to Isfara". Elsewhere "to" names a recipient ("sent a letter to Turkey").
+JOURNEY_VERBS = frozenset("fly travel go come head arrive journey deploy redeploy station".split())
+
+
+def keeps_place(coded: Coded, mention: PlaceMention) -> bool:
+    """Tell whether a place found in the sentence can be where the event happened."""
+    span = coded.verb.doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None:
+        return mention.kind == WHERE
+    if mention.kind == DESTINATION:
+        preposition = span.root.head
+        return preposition.head.i == coded.verb.i and coded.verb.lemma_.lower() in JOURNEY_VERBS
+    return not is_topic_place(coded, span.root)
+
+
+def is_topic_place(coded: Coded, token: Token) -> bool:
+    """Tell whether the place named by `token` only says what the event is about."""
+    if token.dep_ in ("compound", "amod", "nmod") and token.head.pos_ == "NOUN":
+        # "from the Fukushima nuclear plant" names a plant; "his Sochi residence" a place,
+        # which still has to be where the event was ("evacuate people from Kabul airport").
+        if token.head.lemma_.lower() not in VENUE_NOUNS:
+            return True
+        token = token.head
+    while token.head.i != token.i and token.head.pos_ not in ("VERB", "AUX"):
+        token = token.head
+        if token.pos_ == "NOUN" and is_topic_noun(token):
+            return True
+    return in_side_clause(coded, token.head)
+
+
+def in_side_clause(coded: Coded, verb: Token) -> bool:
+    """Tell whether a verb on the way up to the event's is a side clause: the content of an
+    accusation ("of meddling in Hong Kong") or a purpose ("to end the war in Yemen")."""
+    while verb.i != coded.verb.i:
+        infinitive = verb.tag_ == "VB" and any(child.lower_ == "to" for child in verb.children)
+        if verb.dep_ == "pcomp" or (infinitive and verb.dep_ in ("acl", "advcl")):
+            return True
+        if verb.head.i == verb.i:
+            return False
+        verb = verb.head
+    return False
+
+
+def is_topic_noun(noun: Token) -> bool:
+    """Tell whether a noun on a place's way up is a topic: "the war", "over its drills"."""
+    lemma = noun.lemma_.lower()
+    if lemma in VENUE_NOUNS:
+        return False
+    governed_by = noun.head.lower_ if noun.dep_ == "pobj" else ""
+    return lemma in TOPIC_NOUNS or governed_by in TOPIC_PREPOSITIONS
 
 
 def locate(
@@ -236,7 +321,29 @@ def locate(
     countries = [
         iso2[code[:3]] for code in (coded.source.code, coded.target.code) if code[:3] in iso2
     ]
-    return event_place(sentence.text, clause, verb.idx, countries, dateline)
+    return event_place(
+        sentence.text, clause, verb.idx, countries, dateline, partial(keeps_place, coded)
+    )
+
+
+def cited_spans(source: SourceText, anchor: int | None, coded: Coded) -> dict[str, Any]:
+    """Return the words of the source, target and verb, and where they are in the submitted text.
+
+    The words are quoted as submitted where only spacing differs (a no-break space in a name),
+    so that `text[start:end]` reads them back exactly.
+    """
+    verb = coded.verb
+    spans = {
+        "source": (coded.source.start_char, coded.source.end_char, coded.source.text),
+        "target": (coded.target.start_char, coded.target.end_char, coded.target.text),
+        "event": (verb.idx, verb.idx + len(verb), verb.text),
+    }
+    cited: dict[str, Any] = {}
+    for role, (start, end, words) in spans.items():
+        offsets = source.span(anchor, start, end, words)
+        cited[f"{role}_text"] = source.quote(offsets, words)
+        cited[f"{role}_start"], cited[f"{role}_end"] = offsets or (None, None)
+    return cited
 
 
 def to_event(
@@ -245,6 +352,7 @@ def to_event(
     article_id: str,
     dated: ArticleDate | None,
     where: EventPlace,
+    spans: dict[str, Any],
     dicts: Dictionaries,
 ) -> Event:
     """Turn a coded triple into the flat record."""
@@ -262,16 +370,13 @@ def to_event(
         sentence=sentence.text,
         source_code=coded.source.code,
         source_name=coded.source.name,
-        source_text=coded.source.text,
         target_code=coded.target.code,
         target_name=coded.target.name,
-        target_text=coded.target.text,
         event_code=coded.code,
         event_base_code=coded.code[:3],
         event_root_code=coded.code[:2],
         quad_class=cameo.quad_class,
         goldstein=cameo.goldstein,
-        event_text=coded.verb.text,
         negated=coded.modality.negated,
         hypothetical=coded.modality.hypothetical,
         future=coded.modality.future,
@@ -288,6 +393,7 @@ def to_event(
         geonameid=where.place.geonameid if where.place else None,
         location_precision=where.place.precision if where.place else "",
         location_reason=where.reason,
+        **spans,
         coder_version=CODER_VERSION,
         dictionary_version=dicts.version,
     )

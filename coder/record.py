@@ -20,15 +20,21 @@ class Event:
     source_code: str
     source_name: str
     source_text: str
+    source_start: int | None
+    source_end: int | None
     target_code: str
     target_name: str
     target_text: str
+    target_start: int | None
+    target_end: int | None
     event_code: str
     event_base_code: str
     event_root_code: str
     quad_class: int
     goldstein: float
     event_text: str
+    event_start: int | None
+    event_end: int | None
     negated: bool
     hypothetical: bool
     future: bool

@@ -33,12 +33,12 @@ _PARAGRAPH_SEPARATOR = "\u2029"
 # NBSP, the typographic spaces and the ideographic space all mean "a space" to the tokenizer.
 _ODD_SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 # Zero-width characters, soft hyphens and bidi controls split or hide words without showing.
-_INVISIBLES = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+INVISIBLES = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 # Every C0/C1 control except \n (\t became a space above).
 _CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _SPACE_RUNS = re.compile(r"[ ]{2,}")
 # An entity only with its semicolon: html.unescape alone would also turn "R&paragraph" into "R¶".
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 # --- in-line chrome, cut out of a line that stays ------------------------------------------
 
@@ -204,14 +204,14 @@ def decode_entities(text: str) -> str:
     """Decode well-formed HTML entities ("&amp;", "&#8217;") left in plain text."""
     if "&" not in text:
         return text
-    return _ENTITY.sub(lambda match: html.unescape(match.group()), text)
+    return ENTITY.sub(lambda match: html.unescape(match.group()), text)
 
 
 def normalise_text(text: str) -> str:
     """Normalise to NFC, plain spaces and "\\n" line breaks; drop control and invisible chars."""
     text = _LINE_BREAKS.sub("\n", text).replace(_PARAGRAPH_SEPARATOR, "\n\n")
     text = _ODD_SPACES.sub(" ", text)
-    text = _INVISIBLES.sub("", text)
+    text = INVISIBLES.sub("", text)
     text = _CONTROLS.sub("", text)
     text = unicodedata.normalize("NFC", text)
     lines = (_SPACE_RUNS.sub(" ", line).strip() for line in text.split("\n"))

@@ -94,6 +94,12 @@ class JobCsvQuery(CsvQuery):
         exclude = ("job_id",)
 
 
+OFFSET = (
+    "Character offset into the article text as submitted: text[start:end] is the cited span; "
+    "null when the span could not be placed (HTML markup runs through its sentence)."
+)
+
+
 class EventOut(Schema):
     """One coded event: the coder's flat record."""
 
@@ -104,15 +110,21 @@ class EventOut(Schema):
     source_code = fields.String()
     source_name = fields.String()
     source_text = fields.String()
+    source_start = fields.Integer(allow_none=True, metadata={"description": OFFSET})
+    source_end = fields.Integer(allow_none=True, metadata={"description": OFFSET})
     target_code = fields.String()
     target_name = fields.String()
     target_text = fields.String()
+    target_start = fields.Integer(allow_none=True, metadata={"description": OFFSET})
+    target_end = fields.Integer(allow_none=True, metadata={"description": OFFSET})
     event_code = fields.String()
     event_base_code = fields.String()
     event_root_code = fields.String()
     quad_class = fields.Integer()
     goldstein = fields.Float()
     event_text = fields.String()
+    event_start = fields.Integer(allow_none=True, metadata={"description": OFFSET})
+    event_end = fields.Integer(allow_none=True, metadata={"description": OFFSET})
     negated = fields.Boolean()
     hypothetical = fields.Boolean()
     future = fields.Boolean()

@@ -44,9 +44,11 @@ def record(n: int, **values) -> dict:
     base = {
         "article_id": "0", "event_id": f"e{n:05d}", "sentence_index": n,
         "sentence": f"Sentence {n}.", "source_code": "RUSGOV", "source_name": "Russia",
-        "source_text": "Russia", "target_code": "USAGOV", "target_name": "United States",
-        "target_text": "Washington", "event_code": "010", "event_base_code": "010",
+        "source_text": "Russia", "source_start": 0, "source_end": 6, "target_code": "USAGOV",
+        "target_name": "United States", "target_text": "Washington", "target_start": 16,
+        "target_end": 26, "event_code": "010", "event_base_code": "010",
         "event_root_code": "01", "quad_class": 1, "goldstein": 0.0, "event_text": "said",
+        "event_start": 7, "event_end": 11,
         "negated": False, "hypothetical": False, "future": False, "confidence": 0.7,
         "date": "2021-12-07", "date_precision": "day", "date_text": "",
         "date_source": "publication", "location_name": "", "location_country": "",
@@ -55,3 +57,22 @@ def record(n: int, **values) -> dict:
         "dictionary_version": "abc",
     }  # fmt: skip
     return {**base, **values}
+
+
+ROLES = ("source", "target", "event")
+
+
+def spans_read_back(text: str, events: list) -> int:
+    """Assert that text[start:end] is each cited span; return how many spans were checked."""
+    checked = 0
+    for event in events:
+        for role in ROLES:
+            start, end = getattr(event, f"{role}_start"), getattr(event, f"{role}_end")
+            words = getattr(event, f"{role}_text")
+            if not words:  # an actor the coder could not find is cited nowhere
+                assert start is None and end is None, event
+                continue
+            assert start is not None, (role, event)
+            assert text[start:end] == words, (role, text[start:end], event)
+            checked += 1
+    return checked

@@ -27,6 +27,8 @@ def resolved(text: str, published: date = SATURDAY, future: bool = False) -> lis
         ("They will meet on Monday.", True, ("2021-12-06", "day", "Monday")),
         ("The talks are set for the 7th.", True, ("2021-12-07", "day", "the 7th")),
         ("The talks were held on the 7th.", False, ("2021-11-07", "day", "on the 7th")),
+        ("They met on the 2nd at a hotel.", False, ("2021-12-02", "day", "on the 2nd")),
+        ("Kyiv accused Moscow on the 29th of lying.", False, ("2021-11-29", "day", "on the 29th")),
         ("Talks on December 7 ended.", False, ("2020-12-07", "day", "December 7")),
         ("Talks on December 7 will follow.", True, ("2021-12-07", "day", "December 7")),
         ("It began Dec. 2.", False, ("2021-12-02", "day", "Dec. 2")),
@@ -58,6 +60,8 @@ def test_date_words_resolve_against_publication(text, future, expected):
     [
         "The 7th Fleet sailed into the strait.",
         "The 20th century was violent.",
+        "The delegation stayed on the 7th floor of the hotel.",
+        "Leaders met on the 20th anniversary of the treaty.",
         "Protesters march 20 km to the capital.",
         "The ministers may 5 times refuse.",
         "Mayor Sobyanin spoke.",
@@ -94,6 +98,7 @@ def test_mentions_carry_their_offsets_and_do_not_overlap():
         ("KYIV, Ukraine, Feb 24 (Reuters) - Russia", ("KYIV",), "Feb 24"),
         ("UNITED NATIONS, March 2, 2022 (AP) \u2014 The", ("UNITED NATIONS",), "March 2, 2022"),
         ("Menu\nHome\nBEIRUT, Lebanon (AP) \u2014 Israeli jets", ("BEIRUT",), None),
+        ("DUBLIN, 7 September 2024 \u2014 Starmer met", ("DUBLIN",), "7 September 2024"),
     ],
 )  # fmt: skip
 def test_datelines_give_places_and_dates(text, places, date_words):

@@ -10,9 +10,12 @@ from coder.evaluate import Score, evaluate_file, root_triple
 from coder.record import RECORD_FIELDS, Event
 
 
-def event(source: str, code: str, target: str, negated: bool = False, confidence: float = 0.5):
+def event(
+    source: str, code: str, target: str, negated: bool = False, confidence: float = 0.5, **extra
+):
     """Build an event record with only the fields scoring reads set meaningfully."""
     values = dict.fromkeys(RECORD_FIELDS, "")
+    values.update(extra)
     values.update(
         source_code=source,
         event_code=code,
@@ -138,3 +141,48 @@ def test_plover_records_use_their_cameo_events(tmp_path):
     report = evaluate_file(gold, lambda *a: [event("USA", "0311", "JOR")])
     assert report.scored == 1
     assert report.full.tp == 1
+
+
+def test_dates_and_places_are_scored_on_the_matching_event(tmp_path):
+    gold = write_gold(
+        tmp_path,
+        [
+            {"id": "w1", "published_at": "2021-12-04", "pattern": "weekday-past", "text": "a",
+             "events": [{"source": "RUS", "event": "04", "target": "USA", "date": "2021-11-30",
+                         "date_precision": "day", "location": "Geneva",
+                         "location_country": "CH"}]},
+            {"id": "w2", "published_at": "2021-12-04", "text": "b",
+             "events": [{"source": "CHN", "event": "11", "target": "USA", "date": "2021-12",
+                         "date_precision": "month", "location": None,
+                         "location_country": None}]},
+            {"id": "w3", "published_at": "2021-12-04", "text": "c",
+             "events": [{"source": "FRA", "event": "04", "target": "DEU", "date": "2021-12-04",
+                         "date_precision": "day", "location": "Paris",
+                         "location_country": "FR"}]},
+        ],
+    )  # fmt: skip
+    outputs = {
+        # The matching dyad is scored, not the more confident unrelated event.
+        "a": [
+            event("RUSGOV", "040", "USAGOV", confidence=0.6, date="2021-11-30",
+                  date_precision="day", location_name="GENEVA", location_country="CH"),
+            event("GBR", "010", "FRA", confidence=0.9, date="2021-12-04", date_precision="day"),
+        ],
+        "b": [event("CHN", "112", "USA", date="2021-12-01", date_precision="day",
+                    location_name="", location_country="")],
+        "c": [],
+    }  # fmt: skip
+    seen = []
+
+    def coder(text, published, record_id, dyad):
+        seen.append(published)
+        return outputs[text]
+
+    report = evaluate_file(gold, coder)
+    assert seen == ["2021-12-04"] * 3
+    assert (report.dates.correct, report.dates.expected, report.dates.uncoded) == (1, 3, 1)
+    assert (report.locations.correct, report.locations.expected) == (2, 3)
+    assert report.dates.rate == pytest.approx(1 / 3)
+    assert report.dates.rate_when_coded == pytest.approx(1 / 2)
+    assert report.locations.misses == ["w3: None"]
+    assert report.as_dict()["event_location"]["accuracy"] == pytest.approx(0.6667)

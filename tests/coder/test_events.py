@@ -624,3 +624,47 @@ def test_hosting_entails_the_guests_visit():
 
 def test_accidents_are_nobodys_act():
     assert code("Dozens of Pakistani pilgrims were killed by the Saudi bus crash.") == []
+
+
+# ----- where: a place the event happened in, not a place it is about -----
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "French President Emmanuel Macron hosted German Chancellor Olaf Scholz for talks on the "
+        "war in Ukraine.",
+        "Chinese Foreign Minister Wang Yi accused the United States of meddling in Hong Kong.",
+        "China demanded that Japan halt the release of water from the Fukushima nuclear plant.",
+        "U.S. Secretary of State Antony Blinken criticized China over its drills around Taiwan.",
+        "Turkish President Tayyip Erdogan discussed the situation in Syria with Russian President "
+        "Vladimir Putin.",
+        "Omani Foreign Minister Badr Albusaidi telephoned Saudi Foreign Minister Prince Faisal "
+        "to discuss efforts to end the war in Yemen.",
+        "Russian President Vladimir Putin sent a letter to Turkey.",
+    ],
+)
+def test_a_place_that_is_only_a_topic_is_not_the_events_place(sentence):
+    events = code(sentence)
+    assert events, "the sentence codes an event"
+    assert all(e.location_name == "" for e in events), [(e.location_name) for e in events]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "place"),
+    [
+        ("Russian President Vladimir Putin met U.S. President Joe Biden at a hotel in Geneva.",
+         ("Geneva", "CH", "clause")),
+        ("Russian forces shelled the Ukrainian city of Kharkiv.", ("Kharkiv", "UA", "clause")),
+        ("During a visit to Cairo, Chinese Foreign Minister Wang Yi criticized the United States.",
+         ("Cairo", "EG", "clause")),
+        ("Indian Prime Minister Narendra Modi met Japanese Prime Minister Fumio Kishida on Monday "
+         "during a visit to Japan.", ("Japan", "JP", "clause")),
+        ("Ethiopian Prime Minister Abiy Ahmed flew to Khartoum for talks with Sudanese leaders.",
+         ("Khartoum", "SD", "clause")),
+    ],
+)  # fmt: skip
+def test_a_place_the_event_happened_in_is_kept(sentence, place):
+    events = code(sentence)
+    assert events, "the sentence codes an event"
+    assert {(e.location_name, e.location_country, e.location_reason) for e in events} == {place}

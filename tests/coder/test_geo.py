@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from coder.geo import Place, choose, find_places, gazetteer, lookup
+from coder.geo import DESTINATION, WHERE, Place, choose, find_places, gazetteer, lookup
 
 
 def places(text: str, countries: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
     """Return (words, country, precision) for each place found in `text`."""
-    return [(m.text, m.place.country, m.place.precision) for m in find_places(text, countries)]
+    return [
+        (m.text, m.place.country, m.place.precision)
+        for m in find_places(text, countries)
+        if m.kind == WHERE
+    ]
 
 
 @pytest.mark.parametrize(
@@ -24,6 +28,15 @@ def places(text: str, countries: tuple[str, ...] = ()) -> list[tuple[str, str, s
         ("They discussed the Minsk agreements.", []),
         ("They held talks about Ukraine.", []),
         ("Biden flew to Paris.", []),
+        ("Iran fired missiles at an air base in western Iraq.", [("Iraq", "IQ", "country")]),
+        ("Iohannis visited Chisinau for talks.", [("Chisinau", "MD", "city")]),
+        ("Wang Yi spoke during a visit to Cairo.", [("Cairo", "EG", "city")]),
+        ("Shells hit the Ukrainian city of Kharkiv.", [("Kharkiv", "UA", "city")]),
+        ("Sanctions were imposed in March.", []),
+        ("Talks resumed in May after a pause.", []),
+        ("Trump hosted Xi at his resort in Florida.", [("Florida", "US", "admin1")]),
+        ("Macron met Rouhani in New York.", [("New York", "US", "city")]),
+        ("Envoys met in Washington.", [("Washington", "US", "city")]),
     ],
 )
 def test_places_are_where_the_text_puts_something(text, expected):
@@ -61,3 +74,23 @@ def test_the_longest_known_leading_words_name_the_place():
     assert (place.name, words) == ("Tbilisi", "Tbilisi")
     assert lookup("Notaplace") is None
     assert len(gazetteer()) > 20_000
+
+
+def test_an_actors_capital_wins_over_a_bigger_namesake():
+    assert places("Jaishankar met Ramkalawan in Victoria.")[0][1] != "SC"
+    assert places("Jaishankar met Ramkalawan in Victoria.", ("IN", "SC"))[0][1] == "SC"
+
+
+def test_an_actors_us_state_wins_over_a_foreign_country_of_its_name():
+    assert places("Trump held a rally in Georgia.", ("US",))[0][1:] == ("US", "admin1")
+    assert places("Fighting broke out in Georgia.", ("RU",))[0][1:] == ("GE", "country")
+
+
+def test_a_big_city_is_also_known_without_its_city_suffix():
+    place, words = lookup("Ho Chi Minh")
+    assert (place.name, place.country, words) == ("Ho Chi Minh City", "VN", "Ho Chi Minh")
+
+
+def test_a_destination_is_found_but_marked_as_one():
+    [mention] = find_places("Abiy Ahmed flew to Khartoum for talks.")
+    assert (mention.text, mention.kind) == ("Khartoum", DESTINATION)

@@ -167,3 +167,34 @@ def test_the_summit_is_in_geneva_and_putins_end_of_the_call_in_sochi(seeds):
     _record, events = seeds["003"]
     sochi = [e for e in events if e.location_name == "Sochi"]
     assert sochi and all(e.source_code.startswith("RUS") for e in sochi)
+
+
+def test_the_annexation_of_crimea_is_dated_2014_in_a_2021_story(seeds):
+    """Seed 002: "the Kremlin, which annexed the Crimean peninsula in 2014"."""
+    _record, events = seeds["002"]
+    annexation = [e for e in events if e.event_base_code == "192"]
+    assert [(e.source_code[:3], e.target_code, e.date, e.date_precision) for e in annexation] == [
+        ("RUS", "UKR", "2014", "year")
+    ]
+    assert annexation[0].source_text == "the Kremlin"
+
+
+def test_a_seed_without_its_publication_date_never_takes_the_site_banner():
+    """Seed 002 shows "Sunday, February 5, 2023" in the page banner: that is not its date."""
+    record = next(r for r in seed_records() if r["id"] == "002")
+    assert "February 5, 2023" in record["text"]
+    events = code_article(record["text"], article_id="002")
+    assert events
+    assert not any(e.date.startswith("2023") for e in events)
+    undated = [e for e in events if not e.date_text]
+    assert undated and {e.date_source for e in undated} == {"ingested"}
+
+
+def test_an_article_without_publication_date_takes_the_first_full_date_it_states():
+    text = (
+        "Sunday, February 5, 2023\n6.9 C\nLondon\n\n"
+        "On January 30, 2023, British Foreign Secretary James Cleverly met Chinese Foreign "
+        "Minister Qin Gang. Cleverly later criticized China."
+    )
+    events = code_article(text)
+    assert {(e.date, e.date_source) for e in events} == {("2023-01-30", "text")}

@@ -11,6 +11,7 @@ import pytest
 
 from coder.evaluate import Report, evaluate_file
 from coder.pipeline import code_article
+from tests.support import spans_read_back
 
 pytestmark = pytest.mark.gold
 
@@ -20,7 +21,10 @@ CODEBOOK_ROOT_ACCURACY = 0.60  # the issue's floor (measured 0.693)
 
 
 def coder(text, published, record_id, dyad):
-    return code_article(text, published=published, article_id=record_id, require_dyad=dyad)
+    """Code a gold text, checking on the way that every cited span reads back from it."""
+    events = code_article(text, published=published, article_id=record_id, require_dyad=dyad)
+    spans_read_back(text, events)
+    return events
 
 
 def evaluate(shared, name: str) -> Report:
