@@ -70,6 +70,19 @@ def test_a_task_codes_the_article_and_stores_its_events(app, engine, article_id)
     assert job["status"] == "done" and job["counts"]["events"] == row.n_events
 
 
+def test_the_served_events_cite_their_spans_in_the_submitted_text(app, engine, article_id):
+    tasks.code_article(article_id)
+    client = app.test_client()
+    served = client.get("/api/v1/events").get_json()["events"]
+    assert served
+    for event in served:
+        for role in ("source", "target", "event"):
+            start, end = event[f"{role}_start"], event[f"{role}_end"]
+            assert STORY[start:end] == event[f"{role}_text"], (role, event)
+    header = client.get("/api/v1/events.csv").get_data(as_text=True)
+    assert "source_start,source_end" in header.splitlines()[0]
+
+
 def test_the_fields_the_csv_trusts_have_their_fixed_form(engine, article_id):
     from service.storage.export import GENERATED_TEXT
 
