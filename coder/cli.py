@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -13,9 +12,9 @@ from typing import TextIO
 
 from coder.articles import Article, InputError, read_inputs
 from coder.dictionaries import ACTORS_ENV, AGENTS_ENV
-from coder.record import RECORD_FIELDS, Event
-
-FORMATS = ("jsonl", "csv", "json")
+from coder.formats import FORMATS, text_chunks, write_parquet
+from coder.layouts import LAYOUTS, QUAD_SCHEMES, Layout
+from coder.record import Event
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +26,14 @@ def build_parser() -> argparse.ArgumentParser:
         "inputs", nargs="+", metavar="INPUT", help=".txt/.html/.json/.jsonl file, or -"
     )
     code.add_argument("--format", choices=FORMATS, default="jsonl")
+    code.add_argument(
+        "--layout", choices=sorted(LAYOUTS), default="native",
+        help="columns to write: ours (native) or a peer dataset's",
+    )  # fmt: skip
+    code.add_argument(
+        "--quad-scheme", choices=sorted(QUAD_SCHEMES),
+        help="quad classes: standard (GDELT, ICEWS) or phoenix (penta); default: the layout's",
+    )  # fmt: skip
     code.add_argument("--published", help="publication date (YYYY-MM-DD) for inputs without one")
     code.add_argument("--output", "-o", help="write here instead of standard output")
     evaluate = commands.add_parser("evaluate", help="score the coder on a gold JSON Lines file")
@@ -94,26 +101,25 @@ def coded_events(articles: Iterable[Article]) -> Iterator[Event]:
             raise InputError(f"article {article.id}: {error}") from None
 
 
-def write_events(events: Iterable[Event], output: TextIO, fmt: str) -> int:
-    """Write events in the chosen format and return how many were written."""
-    count = 0
-    if fmt == "csv":
-        writer = csv.DictWriter(output, fieldnames=RECORD_FIELDS, lineterminator="\n")
-        writer.writeheader()
-    elif fmt == "json":
-        output.write("[")
+def layout_rows(events: Iterable[Event], layout: Layout, scheme: str | None) -> Iterator[list]:
+    """Yield each event's row in a layout, skipping those the layout leaves out."""
     for event in events:
-        record = event.to_dict()
-        if fmt == "csv":
-            writer.writerow(record)
-        elif fmt == "json":
-            output.write(("," if count else "") + "\n  " + json.dumps(record, ensure_ascii=False))
-        else:
-            output.write(json.dumps(record, ensure_ascii=False) + "\n")
-        count += 1
-    if fmt == "json":
-        output.write("\n]\n" if count else "]\n")
-    return count
+        row = layout.row(event.to_dict(), scheme)
+        if row is not None:
+            yield row
+
+
+def write_events(
+    events: Iterable[Event],
+    output: TextIO,
+    fmt: str,
+    layout: str = "native",
+    scheme: str | None = None,
+) -> None:
+    """Write events as text in the chosen layout and format."""
+    chosen = LAYOUTS[layout]
+    for chunk in text_chunks(fmt, chosen.columns, layout_rows(events, chosen, scheme)):
+        output.write(chunk)
 
 
 def run_code(args: argparse.Namespace) -> int:
@@ -121,13 +127,19 @@ def run_code(args: argparse.Namespace) -> int:
     published = validate_published(args.published)
     stdin_text = sys.stdin.read() if "-" in args.inputs else None
     # Read every input first, so a bad record fails before any output is written.
+    if args.format == "parquet" and not args.output:
+        raise InputError("parquet is a binary format: give a file with --output")
     articles = list(read_inputs(args.inputs, stdin_text, published))
     events = coded_events(progress(articles, total=len(articles)))
-    if args.output:
+    if args.format == "parquet":
+        layout = LAYOUTS[args.layout]
+        rows = layout_rows(events, layout, args.quad_scheme)
+        write_parquet(layout.columns, rows, args.output, layout.types)
+    elif args.output:
         with Path(args.output).open("w", encoding="utf-8", newline="") as handle:
-            write_events(events, handle, args.format)
+            write_events(events, handle, args.format, args.layout, args.quad_scheme)
     else:
-        write_events(events, sys.stdout, args.format)
+        write_events(events, sys.stdout, args.format, args.layout, args.quad_scheme)
     return 0
 
 

@@ -15,11 +15,10 @@ from typing import Any
 from sqlalchemy import Boolean, Engine, String, Text, case, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from coder.formats import FORMULA_START
 from service.storage.events import EventFilter
 from service.storage.tables import events
 
-# A spreadsheet reads a cell starting with one of these as a formula (OWASP's list).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Text the coder writes itself in a fixed form (hex ids, digit codes, ISO dates, versions) can
 # never start with one; checking it would only slow the export.
 GENERATED_TEXT = frozenset(

@@ -136,3 +136,28 @@ def test_missing_petrarch_dictionary_is_one_line(tmp_path):
     assert result.returncode == 2
     assert "none.txt: no such file" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_writes_a_peer_layout_as_tsv_and_parquet(tmp_path, capsys):
+    import pyarrow.parquet as pq
+
+    from coder.layouts import GDELT_COLUMNS, PHOENIX_COLUMNS
+
+    article = tmp_path / "story.txt"
+    article.write_text(SENTENCE, encoding="utf-8")
+    assert main(["code", str(article), "--published", "2021-12-01", "--layout", "gdelt",
+                 "--format", "tsv"]) == 0  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t") == list(GDELT_COLUMNS) and len(lines) >= 2
+    out = tmp_path / "events.parquet"
+    assert main(["code", str(article), "--published", "2021-12-01", "--layout", "phoenix",
+                 "--format", "parquet", "--output", str(out)]) == 0  # fmt: skip
+    table = pq.read_table(out)
+    assert table.column_names == list(PHOENIX_COLUMNS) and table.num_rows >= 1
+    assert table.column("PentaClass").to_pylist()[0] == 3  # an accusation: verbal conflict
+
+
+def test_parquet_needs_an_output_file():
+    result = run_cli("code", "-", "--format", "parquet", stdin=SENTENCE)
+    assert result.returncode == 2
+    assert "--output" in result.stderr and len(result.stderr.strip().splitlines()) == 1
