@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import TextIO
 
 from coder.articles import Article, InputError, read_inputs
+from coder.dedup import MODES, merge
 from coder.dictionaries import ACTORS_ENV, AGENTS_ENV
 from coder.formats import FORMATS, text_chunks, write_parquet
-from coder.layouts import LAYOUTS, QUAD_SCHEMES, Layout
+from coder.layouts import LAYOUTS, QUAD_SCHEMES, Layout, layout_for
 from coder.record import Event
 
 
@@ -33,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument(
         "--quad-scheme", choices=sorted(QUAD_SCHEMES),
         help="quad classes: standard (GDELT, ICEWS) or phoenix (penta); default: the layout's",
+    )  # fmt: skip
+    code.add_argument(
+        "--dedup", choices=MODES, default="none",
+        help="merge mentions of one event: per story, per day, or in ±1-day clusters",
     )  # fmt: skip
     code.add_argument("--published", help="publication date (YYYY-MM-DD) for inputs without one")
     code.add_argument("--output", "-o", help="write here instead of standard output")
@@ -88,37 +93,32 @@ def validate_published(value: str | None) -> str | None:
     return value
 
 
-def coded_events(articles: Iterable[Article]) -> Iterator[Event]:
-    """Code each article and yield its events."""
+def coded_records(articles: Iterable[Article]) -> Iterator[dict]:
+    """Code each article and yield its events' records with the article's url and source."""
     from coder.pipeline import code_article
 
     for article in articles:
         try:
-            yield from code_article(
-                article.text, published=article.published, article_id=article.id
-            )
+            events = code_article(article.text, published=article.published, article_id=article.id)
         except ValueError as error:
             raise InputError(f"article {article.id}: {error}") from None
+        about = {"url": article.url, "source": article.source, "published_at": article.published}
+        for event in events:
+            yield {**event.to_dict(), **about}
 
 
-def layout_rows(events: Iterable[Event], layout: Layout, scheme: str | None) -> Iterator[list]:
-    """Yield each event's row in a layout, skipping those the layout leaves out."""
-    for event in events:
-        row = layout.row(event.to_dict(), scheme)
+def layout_rows(records: Iterable[dict], layout: Layout, scheme: str | None) -> Iterator[list]:
+    """Yield each record's row in a layout, skipping those the layout leaves out."""
+    for record in records:
+        row = layout.row(record, scheme)
         if row is not None:
             yield row
 
 
-def write_events(
-    events: Iterable[Event],
-    output: TextIO,
-    fmt: str,
-    layout: str = "native",
-    scheme: str | None = None,
-) -> None:
-    """Write events as text in the chosen layout and format."""
-    chosen = LAYOUTS[layout]
-    for chunk in text_chunks(fmt, chosen.columns, layout_rows(events, chosen, scheme)):
+def write_records(records: Iterable[dict], output: TextIO, fmt: str, layout: Layout,
+                  scheme: str | None = None) -> None:  # fmt: skip
+    """Write records as text in the chosen layout and format."""
+    for chunk in text_chunks(fmt, layout.columns, layout_rows(records, layout, scheme)):
         output.write(chunk)
 
 
@@ -130,16 +130,16 @@ def run_code(args: argparse.Namespace) -> int:
     if args.format == "parquet" and not args.output:
         raise InputError("parquet is a binary format: give a file with --output")
     articles = list(read_inputs(args.inputs, stdin_text, published))
-    events = coded_events(progress(articles, total=len(articles)))
+    records = merge(coded_records(progress(articles, total=len(articles))), args.dedup)
+    layout = layout_for(args.layout, merged=args.dedup != "none")
     if args.format == "parquet":
-        layout = LAYOUTS[args.layout]
-        rows = layout_rows(events, layout, args.quad_scheme)
+        rows = layout_rows(records, layout, args.quad_scheme)
         write_parquet(layout.columns, rows, args.output, layout.types)
     elif args.output:
         with Path(args.output).open("w", encoding="utf-8", newline="") as handle:
-            write_events(events, handle, args.format, args.layout, args.quad_scheme)
+            write_records(records, handle, args.format, layout, args.quad_scheme)
     else:
-        write_events(events, sys.stdout, args.format, args.layout, args.quad_scheme)
+        write_records(records, sys.stdout, args.format, layout, args.quad_scheme)
     return 0
 
 

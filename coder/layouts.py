@@ -514,6 +514,24 @@ def native_row(record: Record, scheme: str = "standard") -> list[Cell]:
     return list(row.values())
 
 
+# What a merge adds to the native record (see coder/dedup.py); lists are joined with ";" in
+# flat formats.
+MERGE_FIELDS = ("num_mentions", "num_articles", "num_sources", "first_mention", "last_mention",
+                "article_ids", "urls", "sources", "mention_ids")  # fmt: skip
+
+
+def merged_native_row(record: Record, scheme: str = "standard") -> list[Cell]:
+    """Return the native fields and the merge fields of a merged event."""
+    return [*native_row(record, scheme), *(record.get(name) for name in MERGE_FIELDS)]
+
+
+def layout_for(name: str, merged: bool) -> Layout:
+    """Return a layout; native rows of merged events also carry the merge fields."""
+    if name == "native" and merged:
+        return Layout("native", (*native_columns(), *MERGE_FIELDS), merged_native_row)
+    return LAYOUTS[name]
+
+
 LAYOUTS: dict[str, Layout] = {
     layout.name: layout
     for layout in (

@@ -161,3 +161,18 @@ def test_parquet_needs_an_output_file():
     result = run_cli("code", "-", "--format", "parquet", stdin=SENTENCE)
     assert result.returncode == 2
     assert "--output" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_dedup_merges_the_seed_mentions_and_writes_the_merge_fields(capsys):
+    from pathlib import Path
+
+    from coder.layouts import MERGE_FIELDS
+
+    seeds = str(Path(__file__).resolve().parents[2] / "seeds" / "articles.jsonl")
+    assert main(["code", seeds, "--format", "jsonl"]) == 0
+    every = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert main(["code", seeds, "--format", "jsonl", "--dedup", "cluster"]) == 0
+    merged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert 0 < len(merged) < len(every)
+    assert list(merged[0])[-len(MERGE_FIELDS):] == list(MERGE_FIELDS)
+    assert sum(row["num_mentions"] for row in merged) == len(every)
