@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from itertools import islice
 from typing import IO, Any
 
@@ -108,7 +109,27 @@ def write_parquet(
     sink: IO[bytes] | str,
     types: Mapping[str, str] | None = None,
 ) -> int:
-    """Write rows to a parquet file in batches of one schema; return how many were written.
+    """Write rows to a parquet file; return how many were written."""
+    written = 0
+    with open(sink, "wb") if isinstance(sink, str) else nullcontext(sink) as handle:
+        for chunk, count in parquet_batches(columns, rows, types):
+            handle.write(chunk)
+            written += count
+    return written
+
+
+def parquet_chunks(
+    columns: Sequence[str], rows: Iterable[Row], types: Mapping[str, str] | None = None
+) -> Iterator[bytes]:
+    """Yield a parquet file's bytes, a row group at a time (for streamed downloads)."""
+    for chunk, _ in parquet_batches(columns, rows, types):
+        yield chunk
+
+
+def parquet_batches(
+    columns: Sequence[str], rows: Iterable[Row], types: Mapping[str, str] | None = None
+) -> Iterator[tuple[bytes, int]]:
+    """Yield (bytes, rows) per row group of one schema; the last chunk closes the file.
 
     `types` names the int, float and bool columns; every other column is text.
     """
@@ -118,9 +139,10 @@ def write_parquet(
     arrow = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
     kinds = [(types or {}).get(name, "str") for name in columns]
     schema = pa.schema([(name, arrow[kind]) for name, kind in zip(columns, kinds, strict=True)])
-    written = 0
+    sink = _ByteSink()
     iterator = iter(rows)
-    with pq.ParquetWriter(sink, schema) as writer:
+    writer = pq.ParquetWriter(sink, schema)
+    try:
         while batch := list(islice(iterator, PARQUET_BATCH_ROWS)):
             columns_of_cells = zip(*(typed_row(row, kinds) for row in batch), strict=True)
             arrays = [
@@ -128,8 +150,32 @@ def write_parquet(
                 for cells, field in zip(columns_of_cells, schema, strict=True)
             ]
             writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-            written += len(batch)
-    return written
+            yield sink.take(), len(batch)
+    finally:
+        writer.close()
+    yield sink.take(), 0
+
+
+class _ByteSink:
+    """A write-only binary sink that hands back what was written since the last take."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        """Collect bytes written by the parquet writer."""
+        self.buffer += data
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to flush: the bytes are taken by the caller."""
+
+    def take(self) -> bytes:
+        """Return and forget the collected bytes."""
+        data = bytes(self.buffer)
+        self.buffer.clear()
+        return data
 
 
 def typed_row(row: Row, kinds: Sequence[str]) -> list[Any]:

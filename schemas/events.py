@@ -7,6 +7,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from coder.dedup import MODES
+from coder.formats import FORMATS
+from coder.layouts import LAYOUTS, QUAD_SCHEMES
 from coder.record import RECORD_FIELDS
 
 # The CSV header: the coder's record, in its own order.
@@ -85,6 +88,34 @@ class CsvQuery(EventQuery):
     """Filters plus compression for the CSV exports."""
 
     gzip = fields.Boolean(load_default=False)
+
+
+class ExportQuery(CsvQuery):
+    """Filters plus the layout, format, deduplication and quad-class scheme of a download."""
+
+    layout = fields.String(
+        load_default="native", validate=validate.OneOf(sorted(LAYOUTS)),
+        metadata={"description": "Columns: ours (native) or GDELT's, Phoenix's, ICEWS's, "
+                  "PETRARCH's or PLOVER's."},
+    )  # fmt: skip
+    format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))
+    dedup = fields.String(
+        load_default="none", validate=validate.OneOf(MODES),
+        metadata={"description": "none; story: one per article; day: one per day; cluster: "
+                  "the same pair of actors and CAMEO root within ±1 day, across articles."},
+    )  # fmt: skip
+    quad_scheme = fields.String(
+        validate=validate.OneOf(sorted(QUAD_SCHEMES)),
+        metadata={"description": "standard (GDELT, ICEWS) or phoenix (penta class); "
+                  "by default the layout's own."},
+    )  # fmt: skip
+
+
+class JobExportQuery(ExportQuery):
+    """A job's download: the job comes from the path."""
+
+    class Meta:
+        exclude = ("job_id",)
 
 
 class JobCsvQuery(CsvQuery):

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
+from coder.dedup import merge
+from coder.formats import MEDIA_TYPES, parquet_chunks, text_chunks
+from coder.layouts import layout_for
 from schemas.events import (
     CSV_COLUMNS,
     CsvQuery,
     EventPage,
     EventPageQuery,
+    ExportQuery,
     JobCsvQuery,
+    JobExportQuery,
 )
 from service.api import engine
-from service.api.export import csv_response
+from service.api.export import csv_response, file_response
 from service.api.jobs import JOB_ID
 from service.storage.events import EventFilter, page_events
-from service.storage.export import csv_stream
+from service.storage.export import csv_stream, record_stream
 from service.storage.jobs import job_exists
 
 blp = Blueprint("events", __name__, description="Coded events, as JSON pages or CSV.")
@@ -86,6 +92,66 @@ class JobEventsCsv(MethodView):
         if not JOB_ID.fullmatch(job_id) or not job_exists(engine(), job_id):
             abort(404, message=f"No job {job_id}.")
         return stream_csv(event_filter(args, job_id=job_id), f"job-{job_id}.csv", args["gzip"])
+
+
+EXPORT_DOC = {
+    "responses": {
+        "200": {
+            "description": "The events in the chosen layout and format, streamed (gzip with "
+            "?gzip=true). csv and tsv have a header row; formula-like text cells get a leading "
+            "apostrophe.",
+            "content": {media.split(";")[0]: {"schema": {"type": "string"}}
+                        for media in MEDIA_TYPES.values()},
+        }
+    }
+}  # fmt: skip
+
+
+@blp.route("/events/export")
+class EventsExport(MethodView):
+    @blp.arguments(ExportQuery, location="query")
+    @blp.doc(**EXPORT_DOC)
+    def get(self, args: dict[str, Any]):
+        """Download the matching events in a peer layout and format, deduplicated as asked."""
+        return stream_export(event_filter(args), args, "events")
+
+
+@blp.route("/jobs/<string:job_id>/events/export")
+class JobEventsExport(MethodView):
+    @blp.arguments(JobExportQuery, location="query")
+    @blp.doc(**EXPORT_DOC)
+    @blp.alt_response(404, description="Unknown job.")
+    def get(self, args: dict[str, Any], job_id: str):
+        """Download a job's events in a peer layout and format, deduplicated as asked."""
+        if not JOB_ID.fullmatch(job_id) or not job_exists(engine(), job_id):
+            abort(404, message=f"No job {job_id}.")
+        return stream_export(event_filter(args, job_id=job_id), args, f"job-{job_id}")
+
+
+def stream_export(where: EventFilter, args: dict[str, Any], stem: str):
+    """Answer with the matching events as a streamed file in the asked layout and format."""
+    mode, fmt = args["dedup"], args["format"]
+    records, close = record_stream(engine(), where, mode)
+    layout = layout_for(args["layout"], merged=mode != "none")
+    merged = merge(records, mode, presorted=True)
+    rows = (row for record in merged if (row := layout.row(record, args.get("quad_scheme"))))
+    if fmt == "parquet":
+        chunks = parquet_chunks(layout.columns, rows, layout.types)
+    else:
+        chunks = (text.encode("utf-8") for text in text_chunks(fmt, layout.columns, rows))
+    filename = f"{stem}.{args['layout']}.{fmt}"
+    return file_response(buffered(chunks), close, filename, MEDIA_TYPES[fmt], args["gzip"])
+
+
+def buffered(chunks: Iterable[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
+    """Gather small chunks (a line each) into blocks of about `size` bytes."""
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk
+        if len(buffer) >= size:
+            yield bytes(buffer)
+            buffer.clear()
+    yield bytes(buffer)
 
 
 def stream_csv(where: EventFilter, filename: str, compress: bool):

@@ -1,4 +1,4 @@
-"""Streamed CSV downloads, gzipped on request."""
+"""Streamed downloads (CSV and the other export formats), gzipped on request."""
 
 from __future__ import annotations
 
@@ -23,13 +23,22 @@ def csv_response(
     chunks: Iterator[bytes], close: Callable[[], None], filename: str, compress: bool
 ) -> Response:
     """Stream CSV chunks as a download (gzipped when asked), calling `close` at the end."""
+    return file_response(chunks, close, filename, "text/csv; charset=utf-8; header=present",
+                         compress)  # fmt: skip
+
+
+def file_response(
+    chunks: Iterator[bytes],
+    close: Callable[[], None],
+    filename: str,
+    content_type: str,
+    compress: bool,
+) -> Response:
+    """Stream a file's chunks as a download (gzipped when asked), calling `close` at the end."""
     if compress:
-        chunks, filename, mimetype = gzipped(chunks), filename + ".gz", "application/gzip"
-    else:
-        mimetype = "text/csv"
-    response = Response(chunks, mimetype=mimetype)
-    if not compress:
-        response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
+        chunks, filename, content_type = gzipped(chunks), filename + ".gz", "application/gzip"
+    response = Response(chunks, mimetype=content_type.split(";")[0])
+    response.headers["Content-Type"] = content_type
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.call_on_close(close)
     return response

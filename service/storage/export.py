@@ -16,8 +16,9 @@ from sqlalchemy import Boolean, Engine, String, Text, case, func, literal, selec
 from sqlalchemy.sql.elements import ColumnElement
 
 from coder.formats import FORMULA_START
+from coder.record import RECORD_FIELDS
 from service.storage.events import EventFilter
-from service.storage.tables import events
+from service.storage.tables import articles, events
 
 # Text the coder writes itself in a fixed form (hex ids, digit codes, ISO dates, versions) can
 # never start with one; checking it would only slow the export.
@@ -111,3 +112,61 @@ def _formatted(connection: Any, query: Any, columns: Sequence[str]) -> Iterator[
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
+
+
+# --- records for the layouts: events joined with their article, in deduplication order ------
+
+# What a layout or a merge reads from the event's article.
+ARTICLE_FIELDS = ("url", "source", "published_at")
+
+
+def dedup_order(mode: str) -> list[ColumnElement[Any]]:
+    """Return the ORDER BY that puts each merge group's rows next to each other, earliest first.
+
+    It follows coder.dedup.sort_key: rows of one group are adjacent and in mention order.
+    """
+    published = func.coalesce(articles.c.published_at, events.c.date)
+    dyad = [events.c.date, events.c.source_code, events.c.event_code, events.c.target_code]
+    if mode == "story":
+        return [events.c.article_id, *dyad, published, events.c.id]
+    if mode == "day":
+        return [*dyad, published, events.c.id]
+    if mode == "cluster":
+        source_root = func.substr(events.c.source_code, 1, 3)
+        target_root = func.substr(events.c.target_code, 1, 3)
+        first, second = (
+            case((source_root <= target_root, source_root), else_=target_root),
+            case((source_root <= target_root, target_root), else_=source_root),
+        )
+        coarse = case((events.c.date_precision == "day", 0), else_=1)
+        return [first, second, events.c.event_root_code, coarse, events.c.date, published,
+                events.c.id]  # fmt: skip
+    return [events.c.id]
+
+
+def record_stream(
+    engine: Engine, where: EventFilter, mode: str
+) -> tuple[Iterator[dict[str, Any]], Callable[[], None]]:
+    """Connect now; return the matching events as records (with their article's url, source
+    and publication date) in `dedup_order(mode)`, and a close for the response's end."""
+    connection = engine.connect()
+    try:
+        connection.exec_driver_sql("SELECT 1")
+    except BaseException:
+        connection.close()
+        raise
+    columns = [events.c[name] for name in RECORD_FIELDS]
+    query = (
+        select(*columns, *(articles.c[name] for name in ARTICLE_FIELDS))
+        .join(articles, articles.c.id == events.c.article_id)
+        .where(*where.clauses())
+        .order_by(*dedup_order(mode))
+    )
+
+    def rows() -> Iterator[dict[str, Any]]:
+        with connection:
+            result = connection.execution_options(yield_per=ROWS_PER_FETCH).execute(query)
+            for row in result.mappings():
+                yield dict(row)
+
+    return rows(), connection.close

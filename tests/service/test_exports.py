@@ -1,0 +1,133 @@
+"""GET /events/export: every layout and format, deduplication, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from coder.formats import FORMATS
+from coder.layouts import GDELT_COLUMNS, LAYOUTS, MERGE_FIELDS
+from coder.record import RECORD_FIELDS
+from service.storage import work
+from service.storage.engine import get_engine
+from tests.support import record
+
+
+@pytest.fixture
+def app(app_on_each_database):
+    """Run on SQLite, then on PostgreSQL."""
+    return app_on_each_database
+
+
+def code_with(app, article_id: int, records: list[dict]) -> None:
+    """Store `records` as an article's events, through the worker's own write path."""
+    engine = get_engine(app.config["DATABASE_URL"])
+    held = work.claim(engine, article_id, 60, 3)
+    assert held is not None
+    assert work.save_events(engine, held, records)
+
+
+def call(n: int, day: str, **values) -> dict:
+    """Return a Putin-Biden call mention (CAMEO 040)."""
+    return record(n, event_code="040", event_base_code="040", event_root_code="04",
+                  date=day, **values)  # fmt: skip
+
+
+@pytest.fixture
+def outlets(client, app):
+    """Three outlets report the call; one also reports an accusation with a formula in it."""
+    posted = client.post("/api/v1/jobs", json={"articles": [
+        {"text": "ap", "source": "AP", "url": "http://ap/1", "published_at": "2021-12-07"},
+        {"text": "tass", "source": "TASS", "url": "http://tass/1", "published_at": "2021-12-08"},
+        {"text": "yna", "source": "Yonhap", "url": "http://yna/1", "published_at": "2021-12-08"},
+    ]})  # fmt: skip
+    ap, tass, yna = posted.get_json()["article_ids"]
+    code_with(app, ap, [call(1, "2021-12-07")])
+    code_with(app, tass, [
+        call(2, "2021-12-07", source_code="USAGOV", target_code="RUSGOV"),
+        record(3, event_code="112", event_base_code="112", event_root_code="11",
+               source_text="=HYPERLINK(\"x\")", date="2021-12-08"),
+    ])  # fmt: skip
+    code_with(app, yna, [call(4, "2021-12-08", source_code="RUS", target_code="USA")])
+    return posted.get_json()["job_id"]
+
+
+def download(client, query: str) -> bytes:
+    """GET /events/export?query and return the body."""
+    response = client.get(f"/api/v1/events/export?{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_data()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_every_layout_and_format_downloads(client, outlets, layout, fmt, tmp_path):
+    body = download(client, f"layout={layout}&format={fmt}")
+    columns = list(LAYOUTS[layout].columns)
+    if fmt == "parquet":
+        path = tmp_path / "events.parquet"
+        path.write_bytes(body)
+        assert pq.read_table(path).column_names == columns
+    elif fmt in ("csv", "tsv"):
+        reader = csv.reader(io.StringIO(body.decode("utf-8")), delimiter="," if fmt == "csv"
+                            else "\t")  # fmt: skip
+        assert next(reader) == columns
+    elif fmt == "jsonl":
+        rows = [json.loads(line) for line in body.decode("utf-8").splitlines()]
+        assert rows and list(rows[0]) == columns
+    else:
+        rows = json.loads(body)
+        assert rows and list(rows[0]) == columns
+
+
+def test_gdelt_csv_keeps_codes_as_strings_and_neutralises_formulas(client, outlets):
+    text = download(client, "layout=gdelt&format=csv").decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == list(GDELT_COLUMNS) and len(rows) == 4
+    assert {row["EventCode"] for row in rows} == {"040", "112"}
+    native = list(csv.DictReader(io.StringIO(download(client, "format=csv").decode("utf-8"))))
+    assert "'=HYPERLINK(\"x\")" in {row["source_text"] for row in native}
+
+
+def test_cluster_merges_the_outlets_reporting_the_call(client, outlets):
+    body = download(client, f"job_id={outlets}&format=jsonl&dedup=cluster")
+    rows = [json.loads(line) for line in body.decode("utf-8").splitlines()]
+    assert list(rows[0]) == [*RECORD_FIELDS, *MERGE_FIELDS]
+    calls = [row for row in rows if row["event_code"] == "040"]
+    assert len(calls) == 1 and len(rows) == 2
+    call_row = calls[0]
+    counts = (call_row["num_mentions"], call_row["num_articles"], call_row["num_sources"])
+    assert counts == (3, 3, 3)
+    assert call_row["sources"] == ["AP", "TASS", "Yonhap"]
+    assert call_row["event_id"] == "e00001"  # the earliest mention stands for the event
+    assert sorted(call_row["mention_ids"]) == ["e00001", "e00002", "e00004"]
+
+
+def test_day_and_story_modes(client, outlets):
+    day = download(client, "format=jsonl&dedup=day").decode("utf-8").splitlines()
+    assert len(day) == 4  # the mentions differ in date or in actor codes
+    story = download(client, "format=jsonl&dedup=story").decode("utf-8").splitlines()
+    assert len(story) == 4
+
+
+def test_a_jobs_export_is_gzipped_on_request_and_an_unknown_job_is_404(client, outlets):
+    response = client.get(f"/api/v1/jobs/{outlets}/events/export?layout=phoenix&format=tsv"
+                          "&gzip=true")  # fmt: skip
+    assert response.status_code == 200
+    lines = gzip.decompress(response.get_data()).decode("utf-8").splitlines()
+    assert lines[0].split("\t")[:3] == ["EventID", "Date", "Year"] and len(lines) == 5
+    assert client.get(f"/api/v1/jobs/{'0' * 32}/events/export").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query", ["layout=excel", "format=xlsx", "dedup=weekly", "quad_scheme=five", "gzip=maybe"]
+)
+def test_bad_export_options_are_422(client, query):
+    response = client.get(f"/api/v1/events/export?{query}")
+    assert response.status_code == 422
+    assert response.get_json()["errors"]
