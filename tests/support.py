@@ -76,3 +76,14 @@ def spans_read_back(text: str, events: list) -> int:
             assert text[start:end] == words, (role, text[start:end], event)
             checked += 1
     return checked
+
+
+def code_with(app, article_id: int, records: list[dict]) -> None:
+    """Store `records` as an article's events, through the worker's own write path."""
+    from service.storage import work
+    from service.storage.engine import get_engine
+
+    engine = get_engine(app.config["DATABASE_URL"])
+    held = work.claim(engine, article_id, 60, 3)
+    assert held is not None
+    assert work.save_events(engine, held, records)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import url_for
@@ -25,7 +24,7 @@ from service.api import engine
 from service.api.export import csv_response, file_response
 from service.api.jobs import JOB_ID
 from service.storage.events import EventFilter, page_events
-from service.storage.export import csv_stream, record_stream
+from service.storage.export import csv_stream, gathered, record_stream
 from service.storage.jobs import job_exists
 
 blp = Blueprint("events", __name__, description="Coded events, as JSON pages or CSV.")
@@ -140,18 +139,7 @@ def stream_export(where: EventFilter, args: dict[str, Any], stem: str):
     else:
         chunks = (text.encode("utf-8") for text in text_chunks(fmt, layout.columns, rows))
     filename = f"{stem}.{args['layout']}.{fmt}"
-    return file_response(buffered(chunks), close, filename, MEDIA_TYPES[fmt], args["gzip"])
-
-
-def buffered(chunks: Iterable[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
-    """Gather small chunks (a line each) into blocks of about `size` bytes."""
-    buffer = bytearray()
-    for chunk in chunks:
-        buffer += chunk
-        if len(buffer) >= size:
-            yield bytes(buffer)
-            buffer.clear()
-    yield bytes(buffer)
+    return file_response(gathered(chunks), close, filename, MEDIA_TYPES[fmt], args["gzip"])
 
 
 def stream_csv(where: EventFilter, filename: str, compress: bool):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, Engine, String, Text, case, func, literal, select
+from sqlalchemy import Boolean, Connection, Engine, String, Text, case, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from coder.formats import FORMULA_START
@@ -68,16 +68,33 @@ def csv_stream(
     Call the close when the response closes: a HEAD request, or a client that leaves before
     the first chunk, never starts the generator, so its own clean-up would never run.
     """
+    connection = checked_connection(engine)
+    query = export_query(where, columns, engine.dialect.name)
+    if engine.dialect.name == "postgresql":
+        return _copied(connection, query), connection.close
+    return _formatted(connection, query, columns), connection.close
+
+
+def checked_connection(engine: Engine) -> Connection:
+    """Connect and check the connection works, so an outage fails before the first byte."""
     connection = engine.connect()
     try:
         connection.exec_driver_sql("SELECT 1")
     except BaseException:
         connection.close()
         raise
-    query = export_query(where, columns, engine.dialect.name)
-    if engine.dialect.name == "postgresql":
-        return _copied(connection, query), connection.close
-    return _formatted(connection, query, columns), connection.close
+    return connection
+
+
+def gathered(chunks: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Gather small chunks (a row each) into blocks of about `size` bytes."""
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk
+        if len(buffer) >= size:
+            yield bytes(buffer)
+            buffer.clear()
+    yield bytes(buffer)
 
 
 def _copied(connection: Any, query: Any) -> Iterator[bytes]:
@@ -90,13 +107,7 @@ def _copied(connection: Any, query: Any) -> Iterator[bytes]:
     with connection:
         raw = connection.connection.driver_connection
         with raw.cursor() as cursor, cursor.copy(statement, compiled.params) as copy:
-            buffer = bytearray()
-            for data in copy:
-                buffer += data
-                if len(buffer) >= CHUNK_BYTES:
-                    yield bytes(buffer)
-                    buffer.clear()
-            yield bytes(buffer)
+            yield from gathered(bytes(data) for data in copy)
 
 
 def _formatted(connection: Any, query: Any, columns: Sequence[str]) -> Iterator[bytes]:
@@ -149,12 +160,7 @@ def record_stream(
 ) -> tuple[Iterator[dict[str, Any]], Callable[[], None]]:
     """Connect now; return the matching events as records (with their article's url, source
     and publication date) in `dedup_order(mode)`, and a close for the response's end."""
-    connection = engine.connect()
-    try:
-        connection.exec_driver_sql("SELECT 1")
-    except BaseException:
-        connection.close()
-        raise
+    connection = checked_connection(engine)
     columns = [events.c[name] for name in RECORD_FIELDS]
     query = (
         select(*columns, *(articles.c[name] for name in ARTICLE_FIELDS))

@@ -9,23 +9,13 @@ import io
 import pytest
 
 from coder.record import RECORD_FIELDS
-from service.storage import work
-from service.storage.engine import get_engine
-from tests.support import record
+from tests.support import code_with, record
 
 
 @pytest.fixture
 def app(app_on_each_database):
     """Run on SQLite, then on PostgreSQL (which exports through COPY)."""
     return app_on_each_database
-
-
-def code_with(app, article_id: int, records: list[dict]) -> None:
-    """Store `records` as an article's events, through the worker's own write path."""
-    engine = get_engine(app.config["DATABASE_URL"])
-    held = work.claim(engine, article_id, 60, 3)
-    assert held is not None
-    assert work.save_events(engine, held, records)
 
 
 @pytest.fixture
