@@ -79,9 +79,18 @@ def merge(records: Iterable[Record], mode: str, presorted: bool = False) -> Iter
             yield merged_row([record])
         return
     ordered = records if presorted else sorted(records, key=sort_key(mode))
-    groups = cluster_groups(ordered) if mode == "cluster" else exact_groups(ordered, mode)
-    for group in groups:
+    for group in groups_of(ordered, mode):
         yield merged_row(group)
+
+
+def groups_of(records: Iterable[Record], mode: str) -> Iterator[list[Record]]:
+    """Yield the groups of records, in `sort_key(mode)` order, that a mode merges."""
+    if mode == "none":
+        yield from ([record] for record in records)
+    elif mode == "cluster":
+        yield from cluster_groups(records)
+    else:
+        yield from exact_groups(records, mode)
 
 
 def exact_groups(records: Iterable[Record], mode: str) -> Iterator[list[Record]]:

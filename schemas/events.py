@@ -90,6 +90,12 @@ class CsvQuery(EventQuery):
     gzip = fields.Boolean(load_default=False)
 
 
+OFFSET = (
+    "Character offset into the article text as submitted: text[start:end] is the cited span; "
+    "null when the span could not be placed (HTML markup runs through its sentence)."
+)
+
+
 class ExportQuery(CsvQuery):
     """Filters plus the layout, format, deduplication and quad-class scheme of a download."""
 
@@ -118,17 +124,52 @@ class JobExportQuery(ExportQuery):
         exclude = ("job_id",)
 
 
+class MentionsQuery(EventQuery):
+    """The deduplication mode (and filters) under which an event's mentions were merged."""
+
+    dedup = fields.String(load_default="cluster", validate=validate.OneOf(MODES))
+
+
+class MentionOut(Schema):
+    """One coded mention merged into an event: where it was read, and the words it cites."""
+
+    event_id = fields.String()
+    article_id = fields.Integer()
+    url = fields.String(allow_none=True)
+    source = fields.String(allow_none=True, metadata={"description": "The outlet."})
+    published_at = fields.String(allow_none=True)
+    date = fields.String()
+    sentence_index = fields.Integer()
+    sentence = fields.String()
+    source_code = fields.String()
+    target_code = fields.String()
+    event_code = fields.String()
+    source_text = fields.String()
+    source_start = fields.Integer(allow_none=True, metadata={"description": OFFSET})
+    source_end = fields.Integer(allow_none=True, metadata={"description": OFFSET})
+    target_text = fields.String()
+    target_start = fields.Integer(allow_none=True, metadata={"description": OFFSET})
+    target_end = fields.Integer(allow_none=True, metadata={"description": OFFSET})
+    event_text = fields.String()
+    event_start = fields.Integer(allow_none=True, metadata={"description": OFFSET})
+    event_end = fields.Integer(allow_none=True, metadata={"description": OFFSET})
+
+
+class MentionsOut(Schema):
+    """The mentions merged into one event."""
+
+    event_id = fields.String()
+    dedup = fields.String()
+    num_mentions = fields.Integer()
+    num_articles = fields.Integer()
+    mentions = fields.List(fields.Nested(MentionOut))
+
+
 class JobCsvQuery(CsvQuery):
     """The CSV export of one job: the job comes from the path."""
 
     class Meta:
         exclude = ("job_id",)
-
-
-OFFSET = (
-    "Character offset into the article text as submitted: text[start:end] is the cited span; "
-    "null when the span could not be placed (HTML markup runs through its sentence)."
-)
 
 
 class EventOut(Schema):

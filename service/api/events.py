@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import url_for
@@ -19,12 +20,14 @@ from schemas.events import (
     ExportQuery,
     JobCsvQuery,
     JobExportQuery,
+    MentionsOut,
+    MentionsQuery,
 )
 from service.api import engine
 from service.api.export import csv_response, file_response
 from service.api.jobs import JOB_ID
 from service.storage.events import EventFilter, page_events
-from service.storage.export import csv_stream, gathered, record_stream
+from service.storage.export import csv_stream, gathered, mention_group, record_stream
 from service.storage.jobs import job_exists
 
 blp = Blueprint("events", __name__, description="Coded events, as JSON pages or CSV.")
@@ -39,6 +42,7 @@ CSV_DOC = {
 }
 FILTERS = tuple(EventFilter.__dataclass_fields__)
 MAX_CURSOR = 2**63 - 1
+EVENT_ID = re.compile(r"[0-9a-zA-Z_-]{1,32}")
 
 
 def event_filter(args: dict[str, Any], **fixed: Any) -> EventFilter:
@@ -125,6 +129,26 @@ class JobEventsExport(MethodView):
         if not JOB_ID.fullmatch(job_id) or not job_exists(engine(), job_id):
             abort(404, message=f"No job {job_id}.")
         return stream_export(event_filter(args, job_id=job_id), args, f"job-{job_id}")
+
+
+@blp.route("/events/<string:event_id>/mentions")
+class EventMentions(MethodView):
+    @blp.arguments(MentionsQuery, location="query")
+    @blp.response(200, MentionsOut)
+    @blp.alt_response(404, description="No event with that id matches the filters.")
+    def get(self, args: dict[str, Any], event_id: str):
+        """List the mentions merged into an event under a deduplication mode, earliest first."""
+        if not EVENT_ID.fullmatch(event_id):
+            abort(404, message=f"No event {event_id}.")
+        mode = args["dedup"]
+        group = mention_group(engine(), event_id, mode, event_filter(args))
+        if group is None:
+            abort(404, message=f"No event {event_id}.")
+        return {
+            "event_id": event_id, "dedup": mode, "num_mentions": len(group),
+            "num_articles": len({mention["article_id"] for mention in group}),
+            "mentions": group,
+        }  # fmt: skip
 
 
 def stream_export(where: EventFilter, args: dict[str, Any], stem: str):

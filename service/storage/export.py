@@ -12,11 +12,25 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Engine, String, Text, case, func, literal, select
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Engine,
+    String,
+    Text,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
+from coder.dedup import groups_of
 from coder.formats import FORMULA_START
 from coder.record import RECORD_FIELDS
+from service.storage.engine import read_connection
 from service.storage.events import EventFilter
 from service.storage.tables import articles, events
 
@@ -176,3 +190,49 @@ def record_stream(
                 yield dict(row)
 
     return rows(), connection.close
+
+
+def merge_candidates(row: dict[str, Any], mode: str) -> list[ColumnElement[bool]]:
+    """Return the clauses that narrow the events to those that could merge with `row`."""
+    if mode == "none":
+        return [events.c.event_id == row["event_id"]]
+    same_codes = [
+        events.c[name] == row[name] for name in ("source_code", "event_code", "target_code", "date")
+    ]
+    if mode == "story":
+        return [events.c.article_id == row["article_id"], *same_codes]
+    if mode == "day":
+        return same_codes
+    source_root = func.substr(events.c.source_code, 1, 3)
+    target_root = func.substr(events.c.target_code, 1, 3)
+    mine, other = row["source_code"][:3], row["target_code"][:3]
+    return [
+        events.c.event_root_code == row["event_root_code"],
+        or_(and_(source_root == mine, target_root == other),
+            and_(source_root == other, target_root == mine)),
+    ]  # fmt: skip
+
+
+def mention_group(
+    engine: Engine, event_id: str, mode: str, where: EventFilter
+) -> list[dict[str, Any]] | None:
+    """Return the mentions merged with an event under a mode (and filters), earliest first;
+    None when no matching event has that id."""
+    columns = [events.c[name] for name in RECORD_FIELDS]
+    with read_connection(engine) as connection:
+        found = connection.execute(
+            select(*columns).where(events.c.event_id == event_id, *where.clauses())
+        ).mappings().first()
+        if found is None:
+            return None
+        query = (
+            select(*columns, *(articles.c[name] for name in ARTICLE_FIELDS))
+            .join(articles, articles.c.id == events.c.article_id)
+            .where(*where.clauses(), *merge_candidates(dict(found), mode))
+            .order_by(*dedup_order(mode))
+        )
+        candidates = [dict(row) for row in connection.execute(query).mappings()]
+    for group in groups_of(candidates, mode):
+        if any(mention["event_id"] == event_id for mention in group):
+            return group
+    return None

@@ -121,3 +121,22 @@ def test_bad_export_options_are_422(client, query):
     response = client.get(f"/api/v1/events/export?{query}")
     assert response.status_code == 422
     assert response.get_json()["errors"]
+
+
+def test_the_mentions_of_a_clustered_event_list_every_merged_mention(client, outlets):
+    body = client.get("/api/v1/events/e00002/mentions?dedup=cluster")
+    assert body.status_code == 200, body.get_json()
+    found = body.get_json()
+    assert (found["num_mentions"], found["num_articles"]) == (3, 3)
+    mentions = found["mentions"]
+    assert [m["event_id"] for m in mentions] == ["e00001", "e00002", "e00004"]
+    assert [m["source"] for m in mentions] == ["AP", "TASS", "Yonhap"]
+    assert {"sentence", "source_start", "target_end", "event_start"} <= set(mentions[0])
+    # Under one-a-day the 7 December mentions still differ in actor codes: each is alone.
+    alone = client.get("/api/v1/events/e00002/mentions?dedup=day").get_json()
+    assert [m["event_id"] for m in alone["mentions"]] == ["e00002"]
+
+
+@pytest.mark.parametrize("event_id", ["e99999", "e0000%2F1", "x" * 40])
+def test_mentions_of_an_unknown_event_are_404(client, outlets, event_id):
+    assert client.get(f"/api/v1/events/{event_id}/mentions").status_code == 404
