@@ -130,31 +130,6 @@ class MentionsQuery(EventQuery):
     dedup = fields.String(load_default="cluster", validate=validate.OneOf(MODES))
 
 
-class MentionOut(Schema):
-    """One coded mention merged into an event: where it was read, and the words it cites."""
-
-    event_id = fields.String()
-    article_id = fields.Integer()
-    url = fields.String(allow_none=True)
-    source = fields.String(allow_none=True, metadata={"description": "The outlet."})
-    published_at = fields.String(allow_none=True)
-    date = fields.String()
-    sentence_index = fields.Integer()
-    sentence = fields.String()
-    source_code = fields.String()
-    target_code = fields.String()
-    event_code = fields.String()
-    source_text = fields.String()
-    source_start = fields.Integer(allow_none=True, metadata={"description": OFFSET})
-    source_end = fields.Integer(allow_none=True, metadata={"description": OFFSET})
-    target_text = fields.String()
-    target_start = fields.Integer(allow_none=True, metadata={"description": OFFSET})
-    target_end = fields.Integer(allow_none=True, metadata={"description": OFFSET})
-    event_text = fields.String()
-    event_start = fields.Integer(allow_none=True, metadata={"description": OFFSET})
-    event_end = fields.Integer(allow_none=True, metadata={"description": OFFSET})
-
-
 class MentionsOut(Schema):
     """The mentions merged into one event."""
 
@@ -162,7 +137,7 @@ class MentionsOut(Schema):
     dedup = fields.String()
     num_mentions = fields.Integer()
     num_articles = fields.Integer()
-    mentions = fields.List(fields.Nested(MentionOut))
+    mentions = fields.List(fields.Nested(lambda: MentionOut(only=MENTION_FIELDS)))
 
 
 class JobCsvQuery(CsvQuery):
@@ -241,3 +216,19 @@ class CodebookPage(Schema):
     """Every CAMEO event code the coder knows."""
 
     codes = fields.List(fields.Nested(CodebookEntry))
+
+
+class MentionOut(EventOut):
+    """One coded mention merged into an event: where it was read, and the words it cites."""
+
+    url = fields.String(allow_none=True)
+    source = fields.String(allow_none=True, metadata={"description": "The outlet."})
+    published_at = fields.String(allow_none=True)
+
+
+MENTION_FIELDS = (
+    "event_id", "article_id", "url", "source", "published_at", "date", "sentence_index",
+    "sentence", "source_code", "target_code", "event_code", "source_text", "source_start",
+    "source_end", "target_text", "target_start", "target_end", "event_text", "event_start",
+    "event_end",
+)  # fmt: skip
