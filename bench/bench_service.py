@@ -532,6 +532,11 @@ def load_events(url: str, first: int, last: int) -> float:
 # --- CSV export -----------------------------------------------------------------------------
 
 
+# Issue 5: the GDELT layout as csv, nothing merged, at half of PostgreSQL's own COPY or better.
+GDELT_EXPORT = f"{API}/events/export?layout=gdelt&format=csv"
+GDELT_SHARE_TARGET = 0.5
+
+
 def read_csv(port: int, path: str) -> tuple[int, int, float]:
     """GET a CSV download; return its data rows, bytes and seconds."""
     connection = connect(port)
@@ -567,10 +572,15 @@ def measure_export(env: Env, size: int, load_seconds: float) -> dict[str, Any]:
         before = memory_mb(pid)
         rows, size_bytes, seconds = read_csv(env.port, f"{API}/events.csv")
         after = memory_mb(pid)
-    if rows != size:
-        raise SystemExit(f"the export held {rows} rows, not {size}")
+        gdelt_rows, gdelt_bytes, gdelt_seconds = read_csv(env.port, GDELT_EXPORT)
+        after_gdelt = memory_mb(pid)
+    if rows != size or gdelt_rows != size:
+        raise SystemExit(f"the exports held {rows} and {gdelt_rows} rows, not {size}")
     pg_rows, pg_seconds = postgres_copy(env.database)
     return {
+        "gdelt_rate": gdelt_rows / gdelt_seconds,
+        "gdelt_mb": gdelt_bytes / 2**20,
+        "gdelt_hwm_mb": after_gdelt["VmHWM"],
         "events": size,
         "load_s": load_seconds,
         "seconds": seconds,
@@ -684,6 +694,29 @@ def job_rows(figures: Figures) -> list[str]:
     ]
 
 
+def gdelt_rows(figures: Figures) -> list[str]:
+    """Table rows for the GDELT-layout exports against PostgreSQL's own COPY (issue 5)."""
+    rows = []
+    for export in figures.exports:
+        share = export["gdelt_rate"] / export["pg_rate"]
+        rows.append(
+            f"| `GET /events/export?layout=gdelt&format=csv`, {export['events']:,} events "
+            f"({export['gdelt_mb']:.0f} MB) | {export['gdelt_rate']:,.0f} rows/s, "
+            f"**{share:.2f}** of PostgreSQL's COPY ({export['pg_rate']:,.0f} rows/s); worker "
+            f"peak RSS {export['gdelt_hwm_mb']:.0f} MB | ≥ {GDELT_SHARE_TARGET} of COPY | "
+            f"{verdict(share >= GDELT_SHARE_TARGET)} |"
+        )
+    if len(figures.exports) >= 2:
+        small, large = figures.exports[0], figures.exports[-1]
+        growth = round(large["gdelt_hwm_mb"] - small["gdelt_hwm_mb"])
+        rows.append(
+            f"| peak RSS growth of the GDELT export, {small['events']:,} → "
+            f"{large['events']:,} events | {growth:+d} MB | < {RSS_GROWTH_TARGET_MB:.0f} MB | "
+            f"{verdict(growth < RSS_GROWTH_TARGET_MB)} |"
+        )
+    return rows
+
+
 def export_rows(figures: Figures) -> list[str]:
     """Table rows for the CSV exports and the RSS growth between the sizes."""
     rows = []
@@ -723,6 +756,7 @@ def report(figures: Figures) -> str:
             *ingest_rows(figures),
             *job_rows(figures),
             *export_rows(figures),
+            *gdelt_rows(figures),
         ]
     )
 

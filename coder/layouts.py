@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -285,8 +285,16 @@ def gdelt_row(record: Record, scheme: str = "standard") -> list[Cell]:
         count(record, "num_articles"), None,
         *[None] * 16,  # GDELT geolocates each actor too; the coder places only the action
         *gdelt_geo(record),
-        record.get("date_added"), joined(record, "urls", "url"),
+        added_stamp(record.get("date_added")), joined(record, "urls", "url"),
     ]  # fmt: skip
+
+
+def added_stamp(added: Any) -> str | None:
+    """Write when an event was added as GDELT's YYYYMMDDHHMMSS (UTC)."""
+    if isinstance(added, datetime):
+        moment = added.astimezone(UTC) if added.tzinfo else added
+        return moment.strftime("%Y%m%d%H%M%S")
+    return none_if_empty(added)
 
 
 def gdelt_mention_row(record: Record, scheme: str = "standard") -> list[Cell]:

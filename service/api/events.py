@@ -27,7 +27,14 @@ from service.api import engine
 from service.api.export import csv_response, file_response
 from service.api.jobs import JOB_ID
 from service.storage.events import EventFilter, page_events
-from service.storage.export import csv_stream, gathered, mention_group, record_stream
+from service.storage.export import (
+    copies_layout,
+    csv_stream,
+    gathered,
+    gdelt_copy_stream,
+    mention_group,
+    record_stream,
+)
 from service.storage.jobs import job_exists
 
 blp = Blueprint("events", __name__, description="Coded events, as JSON pages or CSV.")
@@ -154,6 +161,10 @@ class EventMentions(MethodView):
 def stream_export(where: EventFilter, args: dict[str, Any], stem: str):
     """Answer with the matching events as a streamed file in the asked layout and format."""
     mode, fmt = args["dedup"], args["format"]
+    filename = f"{stem}.{args['layout']}.{fmt}"
+    if copies_layout(engine(), args["layout"], fmt, mode, args.get("quad_scheme")):
+        chunks, close = gdelt_copy_stream(engine(), where, fmt)
+        return file_response(chunks, close, filename, MEDIA_TYPES[fmt], args["gzip"])
     records, close = record_stream(engine(), where, mode)
     layout = layout_for(args["layout"], merged=mode != "none")
     merged = merge(records, mode, presorted=True)
@@ -162,7 +173,6 @@ def stream_export(where: EventFilter, args: dict[str, Any], stem: str):
         chunks = parquet_chunks(layout.columns, rows, layout.types)
     else:
         chunks = (text.encode("utf-8") for text in text_chunks(fmt, layout.columns, rows))
-    filename = f"{stem}.{args['layout']}.{fmt}"
     return file_response(gathered(chunks), close, filename, MEDIA_TYPES[fmt], args["gzip"])
 
 

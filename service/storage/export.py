@@ -111,13 +111,16 @@ def gathered(chunks: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes
     yield bytes(buffer)
 
 
-def _copied(connection: Any, query: Any) -> Iterator[bytes]:
-    """Let PostgreSQL write the CSV with its header; gather its rows into large chunks."""
+def _copied(connection: Any, query: Any, delimiter: str = ",") -> Iterator[bytes]:
+    """Let PostgreSQL write the CSV (or tab-separated) file with its header, in large chunks."""
     # Expand the IN lists now: COPY cannot take them as parameters at execution.
     compiled = query.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
-    statement = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+    separator = "E'\\t'" if delimiter == "\t" else "','"
+    statement = (
+        f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv, HEADER true, DELIMITER {separator})"
+    )
     with connection:
         raw = connection.connection.driver_connection
         with raw.cursor() as cursor, cursor.copy(statement, compiled.params) as copy:
@@ -143,6 +146,12 @@ def _formatted(connection: Any, query: Any, columns: Sequence[str]) -> Iterator[
 
 # What a layout or a merge reads from the event's article.
 ARTICLE_FIELDS = ("url", "source", "published_at")
+
+
+def article_columns() -> list[ColumnElement[Any]]:
+    """Return what a record takes from its article: url, outlet, publication and ingest time."""
+    return [*(articles.c[name] for name in ARTICLE_FIELDS),
+            articles.c.created_at.label("date_added")]  # fmt: skip
 
 
 def dedup_order(mode: str) -> list[ColumnElement[Any]]:
@@ -177,7 +186,7 @@ def record_stream(
     connection = checked_connection(engine)
     columns = [events.c[name] for name in RECORD_FIELDS]
     query = (
-        select(*columns, *(articles.c[name] for name in ARTICLE_FIELDS))
+        select(*columns, *article_columns())
         .join(articles, articles.c.id == events.c.article_id)
         .where(*where.clauses())
         .order_by(*dedup_order(mode))
@@ -226,7 +235,7 @@ def mention_group(
         if found is None:
             return None
         query = (
-            select(*columns, *(articles.c[name] for name in ARTICLE_FIELDS))
+            select(*columns, *article_columns())
             .join(articles, articles.c.id == events.c.article_id)
             .where(*where.clauses(), *merge_candidates(dict(found), mode))
             .order_by(*dedup_order(mode))
@@ -236,3 +245,23 @@ def mention_group(
         if any(mention["event_id"] == event_id for mention in group):
             return group
     return None
+
+
+def copies_layout(
+    engine: Engine, layout: str, fmt: str, mode: str, scheme: str | None = None
+) -> bool:
+    """Tell whether PostgreSQL can write this export itself (GDELT csv or tsv, nothing merged,
+    standard quad classes)."""
+    return (engine.dialect.name == "postgresql" and layout == "gdelt" and mode == "none"
+            and fmt in ("csv", "tsv") and scheme in (None, "standard"))  # fmt: skip
+
+
+def gdelt_copy_stream(
+    engine: Engine, where: EventFilter, fmt: str
+) -> tuple[Iterator[bytes], Callable[[], None]]:
+    """Connect now; return the GDELT csv or tsv chunks PostgreSQL writes, and a close."""
+    from service.storage.layout_sql import gdelt_query
+
+    connection = checked_connection(engine)
+    query = gdelt_query(where, lambda cell: spreadsheet_safe(cell, "postgresql"))
+    return _copied(connection, query, "\t" if fmt == "tsv" else ","), connection.close

@@ -140,3 +140,47 @@ def test_the_mentions_of_a_clustered_event_list_every_merged_mention(client, out
 @pytest.mark.parametrize("event_id", ["e99999", "e0000%2F1", "x" * 40])
 def test_mentions_of_an_unknown_event_are_404(client, outlets, event_id):
     assert client.get(f"/api/v1/events/{event_id}/mentions").status_code == 404
+
+
+def test_postgresql_writes_the_same_gdelt_cells_as_the_reference_layout(app, client, outlets):
+    from coder.formats import text_chunks
+    from service.storage.engine import get_engine
+    from service.storage.events import EventFilter
+    from service.storage.export import copies_layout, gdelt_copy_stream, record_stream
+
+    engine = get_engine(app.config["DATABASE_URL"])
+    # Only PostgreSQL writes exports itself; SQLite always takes the reference path.
+    assert copies_layout(engine, "gdelt", "csv", "none") == (engine.dialect.name == "postgresql")
+    assert not copies_layout(engine, "gdelt", "csv", "cluster")
+    if engine.dialect.name != "postgresql":
+        return
+    placed = client.post("/api/v1/articles", json={"text": "geneva", "url": "=cmd|x"})
+    code_with(app, placed.get_json()["article_id"], [
+        record(9, location_name="Geneva", location_country="CH", location_precision="city",
+               admin1="GE", latitude=46.2, longitude=6.15, geonameid=2660646,
+               source_code="IGOUNOHRI", target_code="---GOV", date="2021-06", sentence_index=5),
+        record(10, location_name="Texas", location_country="US", location_precision="admin1",
+               date="2014", source_code="USAMILGOVREB", target_code="", target_name=""),
+    ])  # fmt: skip
+    chunks, close = gdelt_copy_stream(engine, EventFilter(), "csv")
+    copied = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8"))))
+    close()
+    records, close = record_stream(engine, EventFilter(), "none")
+    layout = LAYOUTS["gdelt"]
+    text = "".join(text_chunks("csv", layout.columns, (layout.row(r) for r in records)))
+    close()
+    reference = list(csv.reader(io.StringIO(text)))
+    assert copied[0] == reference[0] == list(GDELT_COLUMNS)
+    assert len(copied) == len(reference) == 7
+
+    def same(left: str, right: str) -> bool:
+        """Compare cells, numbers by value (PostgreSQL writes -10 where Python writes -10.0)."""
+        try:
+            return left == right or float(left) == float(right)
+        except ValueError:
+            return False
+
+    for ours, theirs in zip(copied[1:], reference[1:], strict=True):
+        differing = [(name, a, b) for name, a, b in zip(GDELT_COLUMNS, ours, theirs, strict=True)
+                     if not same(a, b)]  # fmt: skip
+        assert not differing, differing
