@@ -232,3 +232,36 @@ MENTION_FIELDS = (
     "source_end", "target_text", "target_start", "target_end", "event_text", "event_start",
     "event_end",
 )  # fmt: skip
+
+
+class SummaryQuery(EventQuery):
+    """Filters plus how many dyads to name."""
+
+    top = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+
+
+class DayCounts(Schema):
+    """One day's events by quad class (1 verbal cooperation ... 4 material conflict)."""
+
+    date = fields.String()
+    quad_classes = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class DyadCount(Schema):
+    """A pair of actor roots (country or organization kind) and its number of events."""
+
+    source = fields.String()
+    target = fields.String()
+    events = fields.Integer()
+
+
+class SummaryOut(Schema):
+    """A look at the matching events before downloading them (every coded mention counts)."""
+
+    total = fields.Integer()
+    dated_to_the_day = fields.Integer(
+        metadata={"description": "Events dated to a day; the others (a month, a year) are "
+                  "counted in total but not by day."}
+    )  # fmt: skip
+    by_day = fields.List(fields.Nested(DayCounts))
+    top_dyads = fields.List(fields.Nested(DyadCount))

@@ -22,11 +22,13 @@ from schemas.events import (
     JobExportQuery,
     MentionsOut,
     MentionsQuery,
+    SummaryOut,
+    SummaryQuery,
 )
 from service.api import engine
 from service.api.export import csv_response, file_response
 from service.api.jobs import JOB_ID
-from service.storage.events import EventFilter, page_events
+from service.storage.events import EventFilter, page_events, summarise
 from service.storage.export import (
     copies_layout,
     csv_stream,
@@ -136,6 +138,15 @@ class JobEventsExport(MethodView):
         if not JOB_ID.fullmatch(job_id) or not job_exists(engine(), job_id):
             abort(404, message=f"No job {job_id}.")
         return stream_export(event_filter(args, job_id=job_id), args, f"job-{job_id}")
+
+
+@blp.route("/events/summary")
+class EventsSummary(MethodView):
+    @blp.arguments(SummaryQuery, location="query")
+    @blp.response(200, SummaryOut)
+    def get(self, args: dict[str, Any]):
+        """Count the matching events by day and quad class, and name the busiest dyads."""
+        return summarise(engine(), event_filter(args), args["top"])
 
 
 @blp.route("/events/<string:event_id>/mentions")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.storage.engine import read_connection
@@ -95,3 +95,36 @@ def article_events(engine: Engine, article_id: int) -> list[dict[str, Any]]:
     """Return every event of one article, in order."""
     rows, _ = page_events(engine, EventFilter(article_id=article_id), 0, 1_000_000)
     return rows
+
+
+def summarise(engine: Engine, where: EventFilter, top: int) -> dict[str, Any]:
+    """Count the matching events by day and quad class, and name the busiest dyads (by root)."""
+    day_precise = events.c.date_precision == "day"
+    by_day = (
+        select(events.c.date, events.c.quad_class, func.count().label("events"))
+        .where(*where.clauses(), day_precise)
+        .group_by(events.c.date, events.c.quad_class)
+        .order_by(events.c.date, events.c.quad_class)
+    )
+    source_root = func.substr(events.c.source_code, 1, 3).label("source")
+    target_root = func.substr(events.c.target_code, 1, 3).label("target")
+    dyads = (
+        select(source_root, target_root, func.count().label("events"))
+        .where(*where.clauses())
+        .group_by(source_root, target_root)
+        .order_by(func.count().desc(), source_root, target_root)
+        .limit(top)
+    )
+    totals = select(func.count(), func.count().filter(day_precise)).where(*where.clauses())
+    with read_connection(engine) as connection:
+        total, on_days = connection.execute(totals).one()
+        days: dict[str, dict[str, int]] = {}
+        for day, quad, count in connection.execute(by_day):
+            days.setdefault(day, dict.fromkeys(("1", "2", "3", "4"), 0))[str(quad)] = count
+        top_dyads = [dict(row) for row in connection.execute(dyads).mappings()]
+    return {
+        "total": total,
+        "dated_to_the_day": on_days,
+        "by_day": [{"date": day, "quad_classes": counts} for day, counts in days.items()],
+        "top_dyads": top_dyads,
+    }

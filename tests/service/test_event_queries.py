@@ -171,3 +171,18 @@ def test_events_filter_on_their_place(client, app):
         assert client.get(f"/api/v1/events?{bad}").status_code == 422
     row = client.get("/api/v1/events?location_country=CH").get_json()["events"][0]
     assert (row["latitude"], row["geonameid"]) == (46.2, 2660646)
+
+
+def test_the_summary_counts_events_by_day_and_quad_class_and_names_the_busiest_dyads(
+    client, stored
+):
+    summary = client.get("/api/v1/events/summary").get_json()
+    assert (summary["total"], summary["dated_to_the_day"]) == (4, 4)
+    by_day = {day["date"]: day["quad_classes"] for day in summary["by_day"]}
+    assert by_day["2022-02-24"] == {"1": 0, "2": 0, "3": 0, "4": 1}
+    assert by_day["2021-06-16"]["1"] == 1
+    assert list(by_day) == sorted(by_day)
+    assert summary["top_dyads"][0]["events"] == 1 and len(summary["top_dyads"]) == 4
+    narrowed = client.get(f"/api/v1/events/summary?job_id={stored['a']}&top=1").get_json()
+    assert narrowed["total"] == 3 and len(narrowed["top_dyads"]) == 1
+    assert client.get("/api/v1/events/summary?top=0").status_code == 422
