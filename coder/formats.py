@@ -2,8 +2,9 @@
 
 csv and tsv cells that a spreadsheet would run as a formula (starting with = + - @ or a tab or
 carriage return) get a leading apostrophe, as the service's CSV does; numbers are written as
-numbers and never touched. Nested values (PLOVER's actors and place) are JSON text in csv, tsv
-and parquet, and objects in json and jsonl.
+numbers and never touched. Lists of values (a merged event's article ids) are joined with ";",
+and nested values (PLOVER's actors and place) are JSON text in csv, tsv and parquet; json and
+jsonl keep both as they are.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ def spreadsheet_safe(value: Any) -> Any:
 
 
 def flat_cell(value: Any) -> Any:
-    """Write a nested value as JSON text and a boolean as true/false; keep the rest."""
+    """Join a list of values with ";", write other nested values as JSON text and a boolean
+    as true/false; keep the rest."""
+    if isinstance(value, list) and not any(isinstance(item, dict | list) for item in value):
+        return ";".join(str(item) for item in value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, bool):

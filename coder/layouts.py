@@ -522,8 +522,8 @@ def native_row(record: Record, scheme: str = "standard") -> list[Cell]:
     return list(row.values())
 
 
-# What a merge adds to the native record (see coder/dedup.py); lists are joined with ";" in
-# flat formats.
+# What a merge adds to the native record (see coder/dedup.py); lists of values are joined
+# with ";" in csv, tsv and parquet.
 MERGE_FIELDS = ("num_mentions", "num_articles", "num_sources", "first_mention", "last_mention",
                 "article_ids", "urls", "sources", "mention_ids")  # fmt: skip
 
@@ -552,3 +552,35 @@ LAYOUTS: dict[str, Layout] = {
         Layout("plover", PLOVER_FIELDS, plover_row, nested=True),
     )
 }
+
+
+# --- the codebook -----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def column_descriptions() -> dict[str, dict[str, tuple[str, str]]]:
+    """Load coder/data/codebook/columns.txt: layout -> column -> (type, description).
+
+    It sits in its own folder so that editing a description does not change the dictionaries'
+    content hash (`dictionary_version`), which covers coder/data/*.txt.
+    """
+    path = DATA_DIR / "codebook" / "columns.txt"
+    sections: dict[str, dict[str, tuple[str, str]]] = {}
+    current: dict[str, tuple[str, str]] = {}
+    for number, line in data_lines(path):
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], {})
+            continue
+        name, kind, description = split_fields(path, number, line, 3)
+        current[name] = (kind, description)
+    return sections
+
+
+def column_codebook(layout: Layout) -> list[dict[str, str]]:
+    """Return the name, type and description of every column of a layout."""
+    described = column_descriptions()
+    known = {**described.get(layout.name, {}), **described.get("merged", {})}
+    return [
+        {"name": name, "type": known[name][0], "description": known[name][1]}
+        for name in layout.columns
+    ]

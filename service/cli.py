@@ -8,7 +8,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -33,11 +34,41 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, help="coding processes (default: CPUs)")
     worker.add_argument("--beat", action="store_true", help="also run the reconciler schedule")
     worker.add_argument("--loglevel", default="INFO")
+    export = commands.add_parser(
+        "export", help="export stored events in a peer layout, or as a citable bundle"
+    )
+    add_export_options(export)
     db = commands.add_parser("db", help="database migrations")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply every pending migration")
     db_commands.add_parser("current", help="print the database's revision")
     return parser
+
+
+# Query options of `dyad export`, validated by the API's own schema (flag -> query field).
+EXPORT_FILTERS = ("job_id", "article_id", "date_from", "date_to", "source", "target",
+                  "event_code", "quad_class", "country", "location_country", "bbox")  # fmt: skip
+
+
+def add_export_options(command: argparse.ArgumentParser) -> None:
+    """Add the layout, format, deduplication, filter and output options of `dyad export`."""
+    from coder.dedup import MODES
+    from coder.formats import FORMATS
+    from coder.layouts import LAYOUTS, QUAD_SCHEMES
+
+    command.add_argument("--layout", choices=sorted(LAYOUTS), default="native")
+    command.add_argument("--format", choices=FORMATS, default="csv")
+    command.add_argument("--dedup", choices=MODES, default="none")
+    command.add_argument("--quad-scheme", choices=sorted(QUAD_SCHEMES))
+    for name in EXPORT_FILTERS:
+        command.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar=name.upper())
+    output = command.add_mutually_exclusive_group()
+    output.add_argument("--output", "-o", help="write the data file here (default: stdout)")
+    output.add_argument("--bundle", metavar="FILE.zip", help="write a bundle: data, codebook, "
+                        "provenance")  # fmt: skip
+    command.add_argument(
+        "--plot", metavar="FILE.png", help="also draw the events per day by quad class"
+    )
 
 
 def add_bind_options(command: argparse.ArgumentParser, host: str) -> None:
@@ -157,7 +188,69 @@ def stop_process(
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def export_request(args: argparse.Namespace) -> Any:
+    """Validate the export options with the API's schema and build the request."""
+    from marshmallow import ValidationError
+
+    from schemas.events import ExportQuery
+    from service.api.events import event_filter
+    from service.exporting import ExportRequest
+
+    query = {name: getattr(args, name) for name in EXPORT_FILTERS if getattr(args, name)}
+    query.update(layout=args.layout, format=args.format, dedup=args.dedup)
+    if args.quad_scheme:
+        query["quad_scheme"] = args.quad_scheme
+    try:
+        loaded = ExportQuery().load(query)
+    except ValidationError as error:
+        field, messages = next(iter(error.normalized_messages().items()))
+        raise ValueError(f"--{field.replace('_', '-')}: {' '.join(map(str, messages))}") from None
+    return ExportRequest(event_filter(loaded), args.layout, args.format, args.dedup,
+                         args.quad_scheme)  # fmt: skip
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Export stored events to a file, stdout or a bundle, and draw them when asked."""
+    from service.exporting import export_chunks, write_bundle
+    from service.storage.engine import get_engine
+
+    request = export_request(args)
+    if request.fmt == "parquet" and not (args.output or args.bundle):
+        raise ValueError("parquet is a binary format: give a file with --output")
+    engine = get_engine(load_app().config["DATABASE_URL"])
+    if args.bundle:
+        provenance = write_bundle(engine, request, Path(args.bundle))
+        rows = ", ".join(f"{name}: {f['rows']:,} rows" for name, f in provenance["files"].items())
+        print(f"dyad: wrote {args.bundle} ({rows})", file=sys.stderr)
+    else:
+        chunks, close = export_chunks(engine, request)
+        try:
+            with open_output(args.output) as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+        finally:
+            close()
+    if args.plot:
+        from service.plots import plot_events_per_day
+        from service.storage.events import summarise
+
+        plot_events_per_day(summarise(engine, request.where, 10), Path(args.plot))
+    return 0
+
+
+@contextlib.contextmanager
+def open_output(path: str | None) -> Iterator[Any]:
+    """Open a file for bytes, or stdout's byte stream."""
+    if path is None:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with Path(path).open("wb") as handle:
+        yield handle
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "export": run_export,
     "serve": run_serve,
     "web": run_web,
     "worker": run_worker,

@@ -9,9 +9,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from coder.dedup import merge
-from coder.formats import MEDIA_TYPES, parquet_chunks, text_chunks
-from coder.layouts import layout_for
+from coder.formats import MEDIA_TYPES
 from schemas.events import (
     CSV_COLUMNS,
     CsvQuery,
@@ -28,15 +26,9 @@ from schemas.events import (
 from service.api import engine
 from service.api.export import csv_response, file_response
 from service.api.jobs import JOB_ID
+from service.exporting import ExportRequest, export_chunks
 from service.storage.events import EventFilter, page_events, summarise
-from service.storage.export import (
-    copies_layout,
-    csv_stream,
-    gathered,
-    gdelt_copy_stream,
-    mention_group,
-    record_stream,
-)
+from service.storage.export import csv_stream, mention_group
 from service.storage.jobs import job_exists
 
 blp = Blueprint("events", __name__, description="Coded events, as JSON pages or CSV.")
@@ -171,20 +163,11 @@ class EventMentions(MethodView):
 
 def stream_export(where: EventFilter, args: dict[str, Any], stem: str):
     """Answer with the matching events as a streamed file in the asked layout and format."""
-    mode, fmt = args["dedup"], args["format"]
-    filename = f"{stem}.{args['layout']}.{fmt}"
-    if copies_layout(engine(), args["layout"], fmt, mode, args.get("quad_scheme")):
-        chunks, close = gdelt_copy_stream(engine(), where, fmt)
-        return file_response(chunks, close, filename, MEDIA_TYPES[fmt], args["gzip"])
-    records, close = record_stream(engine(), where, mode)
-    layout = layout_for(args["layout"], merged=mode != "none")
-    merged = merge(records, mode, presorted=True)
-    rows = (row for record in merged if (row := layout.row(record, args.get("quad_scheme"))))
-    if fmt == "parquet":
-        chunks = parquet_chunks(layout.columns, rows, layout.types)
-    else:
-        chunks = (text.encode("utf-8") for text in text_chunks(fmt, layout.columns, rows))
-    return file_response(gathered(chunks), close, filename, MEDIA_TYPES[fmt], args["gzip"])
+    request = ExportRequest(where, args["layout"], args["format"], args["dedup"],
+                            args.get("quad_scheme"))  # fmt: skip
+    chunks, close = export_chunks(engine(), request)
+    filename = f"{stem}.{request.layout}.{request.fmt}"
+    return file_response(chunks, close, filename, MEDIA_TYPES[request.fmt], args["gzip"])
 
 
 def stream_csv(where: EventFilter, filename: str, compress: bool):
