@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from celery import shared_task
@@ -74,12 +75,54 @@ def reconcile() -> dict[str, int]:
     config = current_app.config
     outcome = work.reconcile(_engine(), config["QUEUED_LEASE_SECONDS"], config["MAX_ATTEMPTS"])
     published = publish(outcome.republish)
+    # An export whose message was lost (broker down at POST, a flushed queue) is sent again.
+    from service.storage.exports import waiting_exports
+
+    send(build_export.name, waiting_exports(_engine(), config["QUEUED_LEASE_SECONDS"]))
     if outcome.republish or outcome.failed:
         log.warning(
             "reconciler: re-published %d of %d stuck articles, failed %d",
             published, len(outcome.republish), len(outcome.failed),
         )  # fmt: skip
     return {"republished": published, "failed": len(outcome.failed)}
+
+
+@shared_task(name="dyad.export")
+def build_export(export_id: str) -> str:
+    """Build a bundle export into DATA_DIR/exports/<id>.zip; a second delivery does nothing."""
+    from service.exporting import ExportRequest, write_bundle
+    from service.storage.events import EventFilter
+    from service.storage.exports import claim_export, fail_export, finish_export, get_export
+
+    engine = _engine()
+    if not claim_export(engine, export_id):
+        return "skipped"
+    stored = get_export(engine, export_id)
+    options = dict(stored["request"])
+    where = options.pop("where")
+    if where.get("bbox"):
+        where["bbox"] = tuple(where["bbox"])
+    request = ExportRequest(EventFilter(**where), **options)
+    target = bundle_path(export_id)
+    partial = target.with_suffix(".part")
+    try:
+        provenance = write_bundle(engine, request, partial)
+        partial.replace(target)
+    except Exception as error:
+        log.exception("export %s failed", export_id)
+        partial.unlink(missing_ok=True)
+        fail_export(engine, export_id, f"{type(error).__name__}: {error}")
+        return "failed"
+    rows = provenance["files"][request.filename]["rows"]
+    finish_export(engine, export_id, rows, target.stat().st_size)
+    return "done"
+
+
+def bundle_path(export_id: str) -> Path:
+    """Return where an export's bundle is kept."""
+    folder = Path(current_app.config["DATA_DIR"]) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{export_id}.zip"
 
 
 def enqueue(article_ids: Iterable[int]) -> list[int]:

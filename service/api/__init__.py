@@ -17,10 +17,10 @@ log = logging.getLogger(__name__)
 
 def init_api(app: Flask) -> Api:
     """Register the blueprints and the error handlers on `app`."""
-    from service.api import articles, codebook, events, health, jobs
+    from service.api import articles, codebook, events, exports, health, jobs
 
     api = Api(app)
-    for module in (articles, jobs, events, codebook):
+    for module in (articles, jobs, events, exports, codebook):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     api.register_blueprint(health.blp)
     app.register_error_handler(OperationalError, database_unavailable)

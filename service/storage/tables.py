@@ -137,6 +137,22 @@ events = Table(
     Column("dictionary_version", String(40), nullable=False),
 )
 
+# Bundle exports (POST /exports): built by a worker into DATA_DIR/exports/<id>.zip.
+exports = Table(
+    "exports",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("status", String(12), nullable=False, index=True),  # queued running done failed
+    # The export's filters and options as JSON (ExportRequest's fields).
+    Column("request", Text, nullable=False),
+    Column("rows", BigInteger),
+    Column("bytes", BigInteger),
+    Column("error", Text),
+    Column("created_at", Timestamp, nullable=False),
+    Column("started_at", Timestamp),
+    Column("finished_at", Timestamp),
+)
+
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,

@@ -1,0 +1,91 @@
+"""Bundle exports: a worker builds the .zip, the client polls it and downloads it when done."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, send_file, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from schemas.exports import ExportIn, ExportOut
+from service.api import engine
+from service.api.events import event_filter
+from service.api.jobs import JOB_ID
+from service.storage.clock import as_utc
+from service.storage.exports import create_export, get_export
+from workers.tasks import build_export, send
+
+blp = Blueprint("exports", __name__, description="Citable dataset bundles, built by a worker.")
+BUNDLE_DOC = {
+    "responses": {
+        "200": {
+            "description": "The bundle.",
+            "content": {"application/zip": {"schema": {"type": "string"}}},
+        }
+    }
+}
+
+
+def described(row: dict[str, Any]) -> dict[str, Any]:
+    """Return an export's row as the API shows it."""
+    export_id = row["id"]
+    return {
+        "export_id": export_id, "status": row["status"], "request": row["request"],
+        "rows": row["rows"], "bytes": row["bytes"], "error": row["error"],
+        "created_at": as_utc(row["created_at"]), "started_at": as_utc(row["started_at"]),
+        "finished_at": as_utc(row["finished_at"]),
+        "links": {"self": url_for("exports.Export", export_id=export_id),
+                  "bundle": url_for("exports.ExportBundle", export_id=export_id)},
+    }  # fmt: skip
+
+
+def found(export_id: str) -> dict[str, Any]:
+    """Return an export's row, answering 404 for an id that is not one."""
+    row = get_export(engine(), export_id) if JOB_ID.fullmatch(export_id) else None
+    if row is None:
+        abort(404, message=f"No export {export_id}.")
+    return row
+
+
+@blp.route("/exports")
+class Exports(MethodView):
+    @blp.arguments(ExportIn)
+    @blp.response(202, ExportOut)
+    def post(self, body: dict[str, Any]):
+        """Ask for a bundle: the data file, its codebook and its provenance, as a .zip."""
+        where = asdict(event_filter(body))
+        request = {"where": where, "layout": body["layout"], "fmt": body["format"],
+                   "dedup": body["dedup"], "scheme": body.get("quad_scheme")}  # fmt: skip
+        export_id = create_export(engine(), request)
+        # A message the broker does not take is sent again by the reconciler: nothing is lost.
+        send(build_export.name, [export_id])
+        response = described(found(export_id))
+        return response, 202, {"Location": response["links"]["self"]}
+
+
+@blp.route("/exports/<string:export_id>")
+class Export(MethodView):
+    @blp.response(200, ExportOut)
+    @blp.alt_response(404, description="Unknown export.")
+    def get(self, export_id: str):
+        """Show an export's state; its bundle link works once it is done."""
+        return described(found(export_id))
+
+
+@blp.route("/exports/<string:export_id>/bundle.zip")
+class ExportBundle(MethodView):
+    @blp.doc(**BUNDLE_DOC)
+    @blp.alt_response(404, description="Unknown export.")
+    @blp.alt_response(409, description="The bundle is not built (yet, or it failed).")
+    def get(self, export_id: str):
+        """Download a finished bundle."""
+        row = found(export_id)
+        if row["status"] != "done":
+            detail = f": {row['error']}" if row["error"] else ""
+            abort(409, message=f"Export {export_id} is {row['status']}{detail}.")
+        path = Path(current_app.config["DATA_DIR"]) / "exports" / f"{export_id}.zip"
+        return send_file(path, mimetype="application/zip", as_attachment=True,
+                         download_name=f"dyad-export-{export_id}.zip")  # fmt: skip

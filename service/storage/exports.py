@@ -1,0 +1,70 @@
+"""Bundle export jobs: created by the API, built by a worker, downloaded when done."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from service.storage.clock import as_utc, now
+from service.storage.engine import read_connection, write_transaction
+from service.storage.tables import exports
+
+
+def create_export(engine: Engine, request: dict[str, Any]) -> str:
+    """Store a queued export of `request` (its filters and options) and return its id."""
+    export_id = uuid.uuid4().hex
+    with write_transaction(engine) as connection:
+        connection.execute(exports.insert().values(
+            id=export_id, status="queued", request=json.dumps(request), created_at=now(),
+        ))  # fmt: skip
+    return export_id
+
+
+def get_export(engine: Engine, export_id: str) -> dict[str, Any] | None:
+    """Return an export's row (its request decoded), or None."""
+    with read_connection(engine) as connection:
+        row = connection.execute(select(exports).where(exports.c.id == export_id)).mappings()
+        found = row.first()
+    return {**found, "request": json.loads(found["request"])} if found else None
+
+
+def claim_export(engine: Engine, export_id: str) -> bool:
+    """Move a queued export to running; False when another delivery already took it."""
+    with write_transaction(engine) as connection:
+        moved = connection.execute(
+            update(exports)
+            .where(exports.c.id == export_id, exports.c.status == "queued")
+            .values(status="running", started_at=now())
+        )
+    return moved.rowcount == 1
+
+
+def finish_export(engine: Engine, export_id: str, rows: int, size: int) -> None:
+    """Mark a running export done with its row count and size."""
+    with write_transaction(engine) as connection:
+        connection.execute(
+            update(exports).where(exports.c.id == export_id)
+            .values(status="done", rows=rows, bytes=size, finished_at=now())
+        )  # fmt: skip
+
+
+def fail_export(engine: Engine, export_id: str, error: str) -> None:
+    """Mark an export failed with the reason."""
+    with write_transaction(engine) as connection:
+        connection.execute(
+            update(exports).where(exports.c.id == export_id)
+            .values(status="failed", error=error[:2000], finished_at=now())
+        )  # fmt: skip
+
+
+def waiting_exports(engine: Engine, older_than_seconds: float) -> list[str]:
+    """Return the exports still queued after this long (their message may have been lost)."""
+    cutoff = now().timestamp() - older_than_seconds
+    with read_connection(engine) as connection:
+        rows = connection.execute(
+            select(exports.c.id, exports.c.created_at).where(exports.c.status == "queued")
+        ).all()
+    return [row.id for row in rows if as_utc(row.created_at).timestamp() <= cutoff]
