@@ -77,17 +77,27 @@ class EventQuery(Schema):
             raise ValidationError("date_from is after date_to.", "date_to")
 
 
+DEDUP_DOC = (
+    "none; story: one per article; day: one per day; cluster: the same pair of actors and "
+    "CAMEO root within ±1 day, across articles."
+)
+
+
 class EventPageQuery(EventQuery):
     """Filters plus keyset paging for GET /events."""
 
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    cursor = fields.String(validate=validate.Length(max=200))
+    cursor = fields.String(validate=validate.Length(max=2000))
+    dedup = fields.String(load_default="none", validate=validate.OneOf(MODES),
+                          metadata={"description": DEDUP_DOC})  # fmt: skip
 
 
 class CsvQuery(EventQuery):
-    """Filters plus compression for the CSV exports."""
+    """Filters plus compression and deduplication for the CSV exports."""
 
     gzip = fields.Boolean(load_default=False)
+    dedup = fields.String(load_default="none", validate=validate.OneOf(MODES),
+                          metadata={"description": DEDUP_DOC})  # fmt: skip
 
 
 OFFSET = (
@@ -105,11 +115,6 @@ class ExportQuery(CsvQuery):
                   "PETRARCH's or PLOVER's."},
     )  # fmt: skip
     format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))
-    dedup = fields.String(
-        load_default="none", validate=validate.OneOf(MODES),
-        metadata={"description": "none; story: one per article; day: one per day; cluster: "
-                  "the same pair of actors and CAMEO root within ±1 day, across articles."},
-    )  # fmt: skip
     quad_scheme = fields.String(
         validate=validate.OneOf(sorted(QUAD_SCHEMES)),
         metadata={"description": "standard (GDELT, ICEWS) or phoenix (penta class); "
@@ -192,6 +197,16 @@ class EventOut(Schema):
     location_reason = fields.String(metadata={"enum": ["clause", "sentence", "dateline", ""]})
     coder_version = fields.String()
     dictionary_version = fields.String()
+    # Only on merged events (?dedup= other than none).
+    num_mentions = fields.Integer()
+    num_articles = fields.Integer()
+    num_sources = fields.Integer()
+    first_mention = fields.String(allow_none=True)
+    last_mention = fields.String(allow_none=True)
+    article_ids = fields.List(fields.String())
+    urls = fields.List(fields.String())
+    sources = fields.List(fields.String())
+    mention_ids = fields.List(fields.String(), metadata={"description": "The merge log."})
 
 
 class EventPage(Schema):

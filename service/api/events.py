@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from typing import Any
 
@@ -28,7 +30,7 @@ from service.api.export import csv_response, file_response
 from service.api.jobs import JOB_ID
 from service.exporting import ExportRequest, export_chunks
 from service.storage.events import EventFilter, page_events, summarise
-from service.storage.export import csv_stream, mention_group
+from service.storage.export import csv_stream, mention_group, merged_page
 from service.storage.jobs import job_exists
 
 blp = Blueprint("events", __name__, description="Coded events, as JSON pages or CSV.")
@@ -61,15 +63,40 @@ def decode_cursor(cursor: str | None) -> int:
     return int(cursor)
 
 
+def encode_key_cursor(key: list[Any]) -> str:
+    """Write a merged page's sort key as an opaque, URL-safe cursor."""
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def decode_key_cursor(cursor: str | None) -> list[Any] | None:
+    """Read a merged page's cursor back, answering 422 for one we did not make."""
+    if cursor is None:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        key = None
+    valid = isinstance(key, list) and all(isinstance(v, str | int) for v in key) and key
+    if not valid:
+        abort(422, errors={"query": {"cursor": ["Not a cursor this service returned."]}})
+    return key
+
+
 @blp.route("/events")
 class Events(MethodView):
     @blp.arguments(EventPageQuery, location="query")
     @blp.response(200, EventPage)
     def get(self, args: dict[str, Any]):
         """List events matching the filters, a page at a time (keyset cursor)."""
-        after = decode_cursor(args.get("cursor"))
-        rows, next_after = page_events(engine(), event_filter(args), after, args["limit"])
-        next_cursor = None if next_after is None else str(next_after)
+        if args["dedup"] == "none":
+            after = decode_cursor(args.get("cursor"))
+            rows, next_id = page_events(engine(), event_filter(args), after, args["limit"])
+            next_cursor = None if next_id is None else str(next_id)
+        else:
+            key = decode_key_cursor(args.get("cursor"))
+            rows, next_key = merged_page(engine(), event_filter(args), args["dedup"], key,
+                                         args["limit"])  # fmt: skip
+            next_cursor = None if next_key is None else encode_key_cursor(next_key)
         links = {}
         if next_cursor:
             query = {name: value for name, value in args.items() if name != "cursor"}
@@ -83,7 +110,7 @@ class EventsCsv(MethodView):
     @blp.doc(**CSV_DOC)
     def get(self, args: dict[str, Any]):
         """Download every event matching the filters as CSV, streamed."""
-        return stream_csv(event_filter(args), "events.csv", args["gzip"])
+        return stream_csv(event_filter(args), "events.csv", args["gzip"], args["dedup"])
 
 
 @blp.route("/jobs/<string:job_id>/events.csv")
@@ -95,7 +122,8 @@ class JobEventsCsv(MethodView):
         """Download a job's events as CSV, streamed."""
         if not JOB_ID.fullmatch(job_id) or not job_exists(engine(), job_id):
             abort(404, message=f"No job {job_id}.")
-        return stream_csv(event_filter(args, job_id=job_id), f"job-{job_id}.csv", args["gzip"])
+        where = event_filter(args, job_id=job_id)
+        return stream_csv(where, f"job-{job_id}.csv", args["gzip"], args["dedup"])
 
 
 EXPORT_DOC = {
@@ -170,7 +198,10 @@ def stream_export(where: EventFilter, args: dict[str, Any], stem: str):
     return file_response(chunks, close, filename, MEDIA_TYPES[request.fmt], args["gzip"])
 
 
-def stream_csv(where: EventFilter, filename: str, compress: bool):
-    """Answer with the matching events as a streamed CSV download."""
-    chunks, close = csv_stream(engine(), where, CSV_COLUMNS)
+def stream_csv(where: EventFilter, filename: str, compress: bool, dedup: str = "none"):
+    """Answer with the matching events as a streamed CSV download, merged when asked."""
+    if dedup == "none":
+        chunks, close = csv_stream(engine(), where, CSV_COLUMNS)
+    else:
+        chunks, close = export_chunks(engine(), ExportRequest(where, "native", "csv", dedup))
     return csv_response(chunks, close, filename, compress)

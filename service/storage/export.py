@@ -24,10 +24,11 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from coder.dedup import groups_of
+from coder.dedup import groups_of, merged_row
 from coder.formats import FORMULA_START
 from coder.record import RECORD_FIELDS
 from service.storage.engine import read_connection
@@ -265,3 +266,33 @@ def gdelt_copy_stream(
     connection = checked_connection(engine)
     query = gdelt_query(where, lambda cell: spreadsheet_safe(cell, "postgresql"))
     return _copied(connection, query, "\t" if fmt == "tsv" else ","), connection.close
+
+
+def merged_page(
+    engine: Engine, where: EventFilter, mode: str, after: list[Any] | None, limit: int
+) -> tuple[list[dict[str, Any]], list[Any] | None]:
+    """Return up to `limit` merged events after the sort key `after`, and the next page's key.
+
+    Pages end at group boundaries, so a cluster is never split: the next page starts at the
+    first row after the last group, which is where a new group begins in the whole stream too.
+    """
+    order = dedup_order(mode)
+    keys = [expression.label(f"_key{index}") for index, expression in enumerate(order)]
+    query = (
+        select(*(events.c[name] for name in RECORD_FIELDS), *article_columns(), *keys)
+        .join(articles, articles.c.id == events.c.article_id)
+        .where(*where.clauses())
+        .order_by(*order)
+    )
+    if after is not None:
+        query = query.where(tuple_(*order) > tuple_(*(literal(value) for value in after)))
+    groups: list[list[dict[str, Any]]] = []
+    with engine.connect() as connection:
+        result = connection.execution_options(yield_per=ROWS_PER_FETCH).execute(query)
+        for group in groups_of((dict(row) for row in result.mappings()), mode):
+            groups.append(group)
+            if len(groups) > limit:
+                break
+    page = groups[:limit]
+    next_after = [page[-1][-1][key.name] for key in keys] if len(groups) > limit else None
+    return [merged_row(group) for group in page], next_after

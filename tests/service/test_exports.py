@@ -184,3 +184,36 @@ def test_postgresql_writes_the_same_gdelt_cells_as_the_reference_layout(app, cli
         differing = [(name, a, b) for name, a, b in zip(GDELT_COLUMNS, ours, theirs, strict=True)
                      if not same(a, b)]  # fmt: skip
         assert not differing, differing
+
+
+def test_json_pages_of_merged_events_follow_their_cursor_to_the_end(client, outlets):
+    merged = [json.loads(line) for line in
+              download(client, "format=jsonl&dedup=cluster").decode().splitlines()]  # fmt: skip
+    seen, url = [], "/api/v1/events?dedup=cluster&limit=1"
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200, page.get_json()
+        body = page.get_json()
+        assert len(body["events"]) <= 1
+        seen += body["events"]
+        url = body["links"].get("next")
+    assert [(e["event_id"], e["num_mentions"]) for e in seen] == [
+        (e["event_id"], e["num_mentions"]) for e in merged
+    ]
+    assert seen[0]["mention_ids"] and "article_ids" in seen[0]
+    plain = client.get("/api/v1/events").get_json()["events"]
+    assert len(plain) == 4 and "num_mentions" not in plain[0]
+
+
+def test_the_csv_endpoints_merge_when_asked(client, outlets):
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/api/v1/events.csv?dedup=cluster").get_data(as_text=True))))  # fmt: skip
+    assert len(rows) == 2 and {row["num_mentions"] for row in rows} == {"1", "3"}
+    job = client.get(f"/api/v1/jobs/{outlets}/events.csv?dedup=story").get_data(as_text=True)
+    assert len(list(csv.DictReader(io.StringIO(job)))) == 4
+
+
+@pytest.mark.parametrize("cursor", ["e30", "bm90IGpzb24", "W10", "W3siYSI6MX1d", "%00"])
+def test_a_merged_page_cursor_we_did_not_make_is_422(client, cursor):
+    response = client.get(f"/api/v1/events?dedup=day&cursor={cursor}")
+    assert response.status_code == 422
