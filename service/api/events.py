@@ -94,8 +94,11 @@ class Events(MethodView):
             next_cursor = None if next_id is None else str(next_id)
         else:
             key = decode_key_cursor(args.get("cursor"))
-            rows, next_key = merged_page(engine(), event_filter(args), args["dedup"], key,
-                                         args["limit"])  # fmt: skip
+            try:
+                rows, next_key = merged_page(engine(), event_filter(args), args["dedup"], key,
+                                             args["limit"])  # fmt: skip
+            except ValueError:
+                abort(422, errors={"query": {"cursor": ["Not a cursor this service returned."]}})
             next_cursor = None if next_key is None else encode_key_cursor(next_key)
         links = {}
         if next_cursor:

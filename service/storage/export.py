@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Connection,
     Engine,
+    Integer,
     String,
     Text,
     and_,
@@ -268,6 +270,22 @@ def gdelt_copy_stream(
     return _copied(connection, query, "\t" if fmt == "tsv" else ","), connection.close
 
 
+def cursor_values(order: list[ColumnElement[Any]], after: list[Any]) -> list[Any]:
+    """Bind a page cursor's values with their sort expressions' types.
+
+    Raises ValueError for a cursor that does not fit the order (one this service did not make).
+    """
+    if len(after) != len(order):
+        raise ValueError("the cursor does not fit this deduplication mode")
+    values = []
+    for expression, value in zip(order, after, strict=True):
+        kind = int if isinstance(expression.type, Integer | BigInteger) else str
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise ValueError("the cursor does not fit this deduplication mode")
+        values.append(literal(value, type_=expression.type))
+    return values
+
+
 def merged_page(
     engine: Engine, where: EventFilter, mode: str, after: list[Any] | None, limit: int
 ) -> tuple[list[dict[str, Any]], list[Any] | None]:
@@ -285,7 +303,7 @@ def merged_page(
         .order_by(*order)
     )
     if after is not None:
-        query = query.where(tuple_(*order) > tuple_(*(literal(value) for value in after)))
+        query = query.where(tuple_(*order) > tuple_(*cursor_values(order, after)))
     groups: list[list[dict[str, Any]]] = []
     with engine.connect() as connection:
         result = connection.execution_options(yield_per=ROWS_PER_FETCH).execute(query)

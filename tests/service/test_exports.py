@@ -217,3 +217,17 @@ def test_the_csv_endpoints_merge_when_asked(client, outlets):
 def test_a_merged_page_cursor_we_did_not_make_is_422(client, cursor):
     response = client.get(f"/api/v1/events?dedup=day&cursor={cursor}")
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("cursor", "status"),
+    [
+        ("WzEsIDIsIDNd", 422),  # [1, 2, 3]: not the cluster order's length
+        ("WyJhIiwgImEiLCAiYSIsICJhIiwgImEiLCAiYSIsICJhIl0", 422),  # text where numbers go
+        ("WzEsIDEsIDEsIDEsIDEsIDEsIDFd", 422),  # numbers where text goes
+        ("WyJhIiwgImIiLCAiMDQiLCAiMCIsICJ4IiwgInkiLCA1XQ", 422),
+        ("WyJhIiwgImIiLCAiMDQiLCAwLCAiMjAyMS0xMi0wNyIsICIyMDIxLTEyLTA3IiwgNV0", 200),
+    ],
+)
+def test_a_crafted_merged_cursor_is_422_never_a_server_error(client, outlets, cursor, status):
+    assert client.get(f"/api/v1/events?dedup=cluster&cursor={cursor}").status_code == status
