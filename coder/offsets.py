@@ -30,6 +30,7 @@ Emit = Callable[[str, int, int, bool], None]
 _DROPPED = rf"(?:{INVISIBLES.pattern}|[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f])+"
 # Any run of spaces and line breaks, the typographic spaces included, reads as one space.
 _SPACES = r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u2028\u2029]+"
+_DROPPED_ONLY = re.compile(_DROPPED)
 _PIECES = re.compile(rf"(?P<entity>{ENTITY.pattern})|(?P<dropped>{_DROPPED})|(?P<space>{_SPACES})")
 
 
@@ -78,15 +79,28 @@ class SourceText:
             return self.to_raw(anchor + start, anchor + end)
         if self.is_html:
             return None
+        found = self.find_word(text)
+        return self.to_raw(found, found + len(text)) if found is not None else None
+
+    def find_word(self, text: str) -> int | None:
+        """Find `text` as whole words after the previous sentence ("Iran" not in "Iranian")."""
         found = self.view.find(text, self.cursor)
-        return self.to_raw(found, found + len(text)) if found >= 0 else None
+        while found >= 0:
+            before = self.view[found - 1] if found else " "
+            after = self.view[found + len(text) : found + len(text) + 1] or " "
+            if not before.isalnum() and not after.isalnum():
+                return found
+            found = self.view.find(text, found + 1)
+        return None
 
     def quote(self, offsets: Offsets, text: str) -> str:
-        """Return the cited words as submitted when they differ from `text` only in spacing."""
+        """Return the cited words exactly as submitted when the clean-up is all that differs
+        (a no-break space, an entity, an invisible character), so text[start:end] reads them."""
         if offsets is None:
             return text
         submitted = self.raw[offsets[0] : offsets[1]]
-        return submitted if " ".join(submitted.split()) == text else text
+        cleaned = " ".join(build_view(submitted)[0].split())
+        return submitted if cleaned == " ".join(text.split()) else text
 
     def to_raw(self, view_start: int, view_end: int) -> tuple[int, int]:
         """Map a [start, end) range of the view to the submitted text."""
@@ -116,7 +130,9 @@ def build_view(raw: str) -> tuple[str, list[Segment]]:
     for match in _PIECES.finditer(raw):
         emit_plain(raw, position, match.start(), emit)
         if match.lastgroup == "entity":
-            emit(html.unescape(match.group()), match.start(), match.end(), False)
+            # "&nbsp;" is a space to the cleaner, "&#8203;" nothing at all.
+            decoded = _DROPPED_ONLY.sub("", html.unescape(match.group()))
+            emit(decoded if decoded.strip() else decoded and " ", match.start(), match.end(), False)
         elif match.lastgroup == "space":
             emit(" ", match.start(), match.end(), False)
         position = match.end()

@@ -76,9 +76,10 @@ def reconcile() -> dict[str, int]:
     outcome = work.reconcile(_engine(), config["QUEUED_LEASE_SECONDS"], config["MAX_ATTEMPTS"])
     published = publish(outcome.republish)
     # An export whose message was lost (broker down at POST, a flushed queue) is sent again.
-    from service.storage.exports import waiting_exports
+    from service.storage.exports import requeue_stalled_exports, waiting_exports
 
-    send(build_export.name, waiting_exports(_engine(), config["QUEUED_LEASE_SECONDS"]))
+    stalled = requeue_stalled_exports(_engine(), config["LEASE_SECONDS"])
+    send(build_export.name, stalled + waiting_exports(_engine(), config["QUEUED_LEASE_SECONDS"]))
     if outcome.republish or outcome.failed:
         log.warning(
             "reconciler: re-published %d of %d stuck articles, failed %d",
@@ -90,15 +91,26 @@ def reconcile() -> dict[str, int]:
 @shared_task(name="dyad.export")
 def build_export(export_id: str) -> str:
     """Build a bundle export into DATA_DIR/exports/<id>.zip; a second delivery does nothing."""
-    from service.exporting import ExportRequest, write_bundle
-    from service.storage.events import EventFilter
-    from service.storage.exports import claim_export, fail_export, finish_export, get_export
+    from service.storage.exports import claim_export, fail_export
 
     engine = _engine()
     if not claim_export(engine, export_id):
         return "skipped"
-    stored = get_export(engine, export_id)
-    options = dict(stored["request"])
+    try:
+        return write_export_bundle(engine, export_id)
+    except Exception as error:
+        log.exception("export %s failed", export_id)
+        fail_export(engine, export_id, f"{type(error).__name__}: {error}")
+        return "failed"
+
+
+def write_export_bundle(engine: Any, export_id: str) -> str:
+    """Write a claimed export's bundle (through a .part file) and mark it done."""
+    from service.exporting import ExportRequest, write_bundle
+    from service.storage.events import EventFilter
+    from service.storage.exports import finish_export, get_export
+
+    options = dict(get_export(engine, export_id)["request"])
     where = options.pop("where")
     if where.get("bbox"):
         where["bbox"] = tuple(where["bbox"])
@@ -108,11 +120,8 @@ def build_export(export_id: str) -> str:
     try:
         provenance = write_bundle(engine, request, partial)
         partial.replace(target)
-    except Exception as error:
-        log.exception("export %s failed", export_id)
+    finally:
         partial.unlink(missing_ok=True)
-        fail_export(engine, export_id, f"{type(error).__name__}: {error}")
-        return "failed"
     rows = provenance["files"][request.filename]["rows"]
     finish_export(engine, export_id, rows, target.stat().st_size)
     return "done"

@@ -80,6 +80,7 @@ class ExportBundle(MethodView):
     @blp.doc(**BUNDLE_DOC)
     @blp.alt_response(404, description="Unknown export.")
     @blp.alt_response(409, description="The bundle is not built (yet, or it failed).")
+    @blp.alt_response(410, description="The bundle was built but its file is gone.")
     def get(self, export_id: str):
         """Download a finished bundle."""
         row = found(export_id)
@@ -87,5 +88,7 @@ class ExportBundle(MethodView):
             detail = f": {row['error']}" if row["error"] else ""
             abort(409, message=f"Export {export_id} is {row['status']}{detail}.")
         path = Path(current_app.config["DATA_DIR"]) / "exports" / f"{export_id}.zip"
+        if not path.is_file():  # removed, or built on a host that does not share DATA_DIR
+            abort(410, message=f"The bundle of export {export_id} is no longer available.")
         return send_file(path, mimetype="application/zip", as_attachment=True,
                          download_name=f"dyad-export-{export_id}.zip")  # fmt: skip

@@ -282,6 +282,8 @@ def cursor_values(order: list[ColumnElement[Any]], after: list[Any]) -> list[Any
         kind = int if isinstance(expression.type, Integer | BigInteger) else str
         if isinstance(value, bool) or not isinstance(value, kind):
             raise ValueError("the cursor does not fit this deduplication mode")
+        if (kind is int and not -(2**63) <= value < 2**63) or (kind is str and "\x00" in value):
+            raise ValueError("the cursor holds a value no row can have")
         values.append(literal(value, type_=expression.type))
     return values
 
@@ -307,10 +309,13 @@ def merged_page(
     groups: list[list[dict[str, Any]]] = []
     with engine.connect() as connection:
         result = connection.execution_options(yield_per=ROWS_PER_FETCH).execute(query)
-        for group in groups_of((dict(row) for row in result.mappings()), mode):
-            groups.append(group)
-            if len(groups) > limit:
-                break
+        try:
+            for group in groups_of((dict(row) for row in result.mappings()), mode):
+                groups.append(group)
+                if len(groups) > limit:
+                    break
+        finally:
+            result.close()  # a server-side cursor left open would outlive the page
     page = groups[:limit]
     next_after = [page[-1][-1][key.name] for key in keys] if len(groups) > limit else None
     return [merged_row(group) for group in page], next_after

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select, update
@@ -68,3 +69,20 @@ def waiting_exports(engine: Engine, older_than_seconds: float) -> list[str]:
             select(exports.c.id, exports.c.created_at).where(exports.c.status == "queued")
         ).all()
     return [row.id for row in rows if as_utc(row.created_at).timestamp() <= cutoff]
+
+
+def requeue_stalled_exports(engine: Engine, lease_seconds: float) -> list[str]:
+    """Put back in the queue, and return, the exports running longer than a lease (their
+    worker died mid-build)."""
+    cutoff = now() - timedelta(seconds=lease_seconds)
+    with write_transaction(engine) as connection:
+        stalled = [row.id for row in connection.execute(
+            select(exports.c.id)
+            .where(exports.c.status == "running", exports.c.started_at < cutoff)
+        )]  # fmt: skip
+        if stalled:
+            connection.execute(
+                update(exports).where(exports.c.id.in_(stalled), exports.c.status == "running")
+                .values(status="queued", started_at=None)
+            )  # fmt: skip
+    return stalled

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, Numeric, case, cast, func, literal, null, select, values
+from sqlalchemy import Float, Integer, Numeric, case, cast, func, literal, null, select, values
 from sqlalchemy import column as sql_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -121,7 +121,8 @@ def gdelt_query(where: EventFilter, safe: Any) -> Any:
     day = compact_day()
     year = cast(func.substr(day, 1, 4), Integer)
     day_of_year = func.extract("doy", func.to_date(day, "YYYYMMDD"))
-    fraction = func.round(cast(year + day_of_year / 365.0, Numeric), 4)
+    # Rounded as numeric, printed as a float: 2021.2, as Python writes it, not 2021.2000.
+    fraction = cast(func.round(cast(year + day_of_year / 365.0, Numeric), 4), Float)
     cells = [
         events.c.event_id, day, func.substr(day, 1, 6), year, fraction,
         *actor_cells(events.c.source_code, events.c.source_name, source_country, safe),

@@ -101,3 +101,23 @@ def test_every_span_of_the_when_where_gold_reads_back():
             events = code_article(record["text"], published=record.get("published_at"))
             checked += spans_read_back(record["text"], events)
     assert checked >= 300
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Russian President Vladimir Pu\u200btin criticized U.S. President Joe Biden.",
+        "Russian President Vladimir Jose\u0301 criticized U.S. President Joe Biden.",
+        "Russian&nbsp;President Vladimir Putin criticized U.S. President Joe Biden.",
+        "Russian President Vladimir Putin criticized U.S.&#8203; President Joe Biden.",
+    ],
+)
+def test_whatever_the_clean_up_changed_inside_a_span_the_span_reads_back(raw):
+    events = code_article(raw, published="2021-12-08")
+    assert events and spans_read_back(raw, events) >= 3
+
+
+def test_a_span_found_on_its_own_is_a_whole_word():
+    source = SourceText("Iranian media said Iran and Iraq met.")
+    source.cursor = 0
+    assert source.span(None, 0, 4, "Iran") == (19, 23)

@@ -231,3 +231,33 @@ def test_a_merged_page_cursor_we_did_not_make_is_422(client, cursor):
 )
 def test_a_crafted_merged_cursor_is_422_never_a_server_error(client, outlets, cursor, status):
     assert client.get(f"/api/v1/events?dedup=cluster&cursor={cursor}").status_code == status
+
+
+def test_paging_many_merged_groups_closes_each_pages_cursor(app, client):
+    """More groups than a page holds: the server-side cursor must be closed mid-stream."""
+    posted = client.post("/api/v1/articles", json={"text": "many days"}).get_json()
+    code_with(app, posted["article_id"],
+              [record(n, date=f"2021-12-{n:02d}") for n in range(1, 8)])  # fmt: skip
+    seen, url = 0, "/api/v1/events?dedup=day&limit=2"
+    while url:
+        body = client.get(url).get_json()
+        seen += len(body["events"])
+        url = body["links"].get("next")
+    assert seen == 7
+
+
+@pytest.mark.parametrize("key", [2**70, -(2**70)])
+def test_a_cursor_with_an_impossible_number_is_422(client, key):
+    import base64
+
+    values = ["2021-12-07", "RUSGOV", "040", "USAGOV", "2021-12-07", key]
+    cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    assert client.get(f"/api/v1/events?dedup=day&cursor={cursor}").status_code == 422
+
+
+def test_a_cursor_with_a_nul_is_422(client):
+    import base64
+
+    values = ["2021-12-07\x00", "RUSGOV", "040", "USAGOV", "2021-12-07", 1]
+    cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    assert client.get(f"/api/v1/events?dedup=day&cursor={cursor}").status_code == 422

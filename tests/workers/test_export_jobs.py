@@ -90,3 +90,43 @@ def test_bad_export_requests_are_refused(client, body, status):
 def test_unknown_exports_are_404(client):
     assert client.get(f"/api/v1/exports/{'0' * 32}").status_code == 404
     assert client.get("/api/v1/exports/nope/bundle.zip").status_code == 404
+
+
+def test_an_export_whose_worker_died_mid_build_is_built_again(make_app):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from service.storage.clock import now
+    from service.storage.engine import get_engine
+    from service.storage.exports import claim_export, get_export
+    from service.storage.tables import exports
+
+    app = make_app()
+    client = app.test_client()
+    export_id = client.post("/api/v1/exports", json={}).get_json()["export_id"]
+    drain_tasks(app)
+    engine = get_engine(app.config["DATABASE_URL"])
+    assert claim_export(engine, export_id)  # a worker took it, then was killed
+    with engine.begin() as connection:  # ... longer ago than a lease
+        connection.execute(update(exports).where(exports.c.id == export_id)
+                           .values(started_at=now() - timedelta(hours=1)))  # fmt: skip
+    with app.app_context():
+        tasks.reconcile()
+        assert get_export(engine, export_id)["status"] == "queued"
+        assert [args[0] for name, args in drain_tasks(app) if name == "dyad.export"] == [
+            export_id
+        ]
+        assert tasks.build_export(export_id) == "done"
+
+
+def test_a_bundle_whose_file_is_gone_is_410(app, client, stored):
+    from pathlib import Path
+
+    export_id = client.post("/api/v1/exports", json={}).get_json()["export_id"]
+    drain_tasks(app)
+    with app.app_context():
+        assert tasks.build_export(export_id) == "done"
+    (Path(app.config["DATA_DIR"]) / "exports" / f"{export_id}.zip").unlink()
+    gone = client.get(f"/api/v1/exports/{export_id}/bundle.zip")
+    assert gone.status_code == 410 and "no longer available" in gone.get_json()["message"]
