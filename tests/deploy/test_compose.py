@@ -322,6 +322,13 @@ def test_data_lives_in_named_volumes(compose: dict[str, Any]) -> None:
         assert source in declared, f"{name} keeps its data in {source!r}, not a named volume"
 
 
+def test_web_and_worker_share_the_data_folder(compose: dict[str, Any]) -> None:
+    """A bundle built by a worker must be downloadable through the web server."""
+    declared = set(compose.get("volumes") or {})
+    web = named_volume(compose["services"]["web"], "/app/data")
+    assert web in declared and named_volume(compose["services"]["worker"], "/app/data") == web
+
+
 def test_backing_services_and_web_have_health_checks(services: dict[str, Any]) -> None:
     assert healthcheck(services["redis"])[:2] == ["redis-cli", "ping"]
     postgres = healthcheck(services["postgres"])
