@@ -706,15 +706,7 @@ def gdelt_rows(figures: Figures) -> list[str]:
             f"peak RSS {export['gdelt_hwm_mb']:.0f} MB | ≥ {GDELT_SHARE_TARGET} of COPY | "
             f"{verdict(share >= GDELT_SHARE_TARGET)} |"
         )
-    if len(figures.exports) >= 2:
-        small, large = figures.exports[0], figures.exports[-1]
-        growth = round(large["gdelt_hwm_mb"] - small["gdelt_hwm_mb"])
-        rows.append(
-            f"| peak RSS growth of the GDELT export, {small['events']:,} → "
-            f"{large['events']:,} events | {growth:+d} MB | < {RSS_GROWTH_TARGET_MB:.0f} MB | "
-            f"{verdict(growth < RSS_GROWTH_TARGET_MB)} |"
-        )
-    return rows
+    return rows + rss_growth_row(figures, "gdelt_hwm_mb", "peak RSS growth of the GDELT export")
 
 
 def export_rows(figures: Figures) -> list[str]:
@@ -728,16 +720,20 @@ def export_rows(figures: Figures) -> list[str]:
             f"PostgreSQL COPY {export['pg_rate']:,.0f} rows/s | ≥ {EXPORT_TARGET:,.0f} rows/s | "
             f"{verdict(export['rate'] >= EXPORT_TARGET)} |"
         )
-    if len(figures.exports) >= 2:
-        small, large = figures.exports[0], figures.exports[-1]
-        growth = round(large["hwm_mb"] - small["hwm_mb"])  # an int: no "-0"
-        rows.append(
-            f"| peak RSS growth, {small['events']:,} → {large['events']:,} events | "
-            f"{growth:+d} MB ({small['hwm_mb']:.1f} → {large['hwm_mb']:.1f} MB) | "
-            f"< {RSS_GROWTH_TARGET_MB:.0f} MB | "
-            f"{verdict(growth < RSS_GROWTH_TARGET_MB)} |"
-        )
-    return rows
+    return rows + rss_growth_row(figures, "hwm_mb", "peak RSS growth")
+
+
+def rss_growth_row(figures: Figures, key: str, label: str) -> list[str]:
+    """Return the table row of a peak-RSS growth from the smallest export to the largest."""
+    if len(figures.exports) < 2:
+        return []
+    small, large = figures.exports[0], figures.exports[-1]
+    growth = round(large[key] - small[key])  # an int: no "-0"
+    return [
+        f"| {label}, {small['events']:,} → {large['events']:,} events | "
+        f"{growth:+d} MB ({small[key]:.1f} → {large[key]:.1f} MB) | "
+        f"< {RSS_GROWTH_TARGET_MB:.0f} MB | {verdict(growth < RSS_GROWTH_TARGET_MB)} |"
+    ]
 
 
 def report(figures: Figures) -> str:

@@ -107,18 +107,10 @@ def coded_records(articles: Iterable[Article]) -> Iterator[dict]:
             yield {**event.to_dict(), **about}
 
 
-def layout_rows(records: Iterable[dict], layout: Layout, scheme: str | None) -> Iterator[list]:
-    """Yield each record's row in a layout, skipping those the layout leaves out."""
-    for record in records:
-        row = layout.row(record, scheme)
-        if row is not None:
-            yield row
-
-
 def write_records(records: Iterable[dict], output: TextIO, fmt: str, layout: Layout,
                   scheme: str | None = None) -> None:  # fmt: skip
     """Write records as text in the chosen layout and format."""
-    for chunk in text_chunks(fmt, layout.columns, layout_rows(records, layout, scheme)):
+    for chunk in text_chunks(fmt, layout.columns, layout.rows(records, scheme)):
         output.write(chunk)
 
 
@@ -133,7 +125,7 @@ def run_code(args: argparse.Namespace) -> int:
     records = merge(coded_records(progress(articles, total=len(articles))), args.dedup)
     layout = layout_for(args.layout, merged=args.dedup != "none")
     if args.format == "parquet":
-        rows = layout_rows(records, layout, args.quad_scheme)
+        rows = layout.rows(records, args.quad_scheme)
         write_parquet(layout.columns, rows, args.output, layout.types)
     elif args.output:
         with Path(args.output).open("w", encoding="utf-8", newline="") as handle:

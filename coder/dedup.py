@@ -35,13 +35,18 @@ CLUSTER_SPAN = timedelta(days=2)
 def sort_key(mode: str) -> Callable[[Record], tuple]:
     """Return the order records must come in for a mode (ties broken by mention time)."""
     if mode == "story":
-        return lambda r: (str(r["article_id"]), *dyad_key(r), mention_time(r))
+        return lambda r: (*story_key(r), mention_time(r))
     if mode == "day":
         return lambda r: (*dyad_key(r), mention_time(r))
     if mode == "cluster":
         return lambda r: (*pair(r), r["event_root_code"], precision_rank(r), str(r["date"]),
                           mention_time(r))  # fmt: skip
     return lambda r: ()
+
+
+def story_key(record: Record) -> tuple[str, ...]:
+    """Return (article, date, source, event code, target)."""
+    return (str(record["article_id"]), *dyad_key(record))
 
 
 def dyad_key(record: Record) -> tuple[str, str, str, str]:
@@ -95,11 +100,7 @@ def groups_of(records: Iterable[Record], mode: str) -> Iterator[list[Record]]:
 
 def exact_groups(records: Iterable[Record], mode: str) -> Iterator[list[Record]]:
     """Group records that share their story or day key."""
-    if mode == "story":
-        key: Callable[[Record], tuple] = lambda r: (str(r["article_id"]), *dyad_key(r))  # noqa: E731
-    else:
-        key = dyad_key
-    for _, group in groupby(records, key=key):
+    for _, group in groupby(records, key=story_key if mode == "story" else dyad_key):
         yield list(group)
 
 

@@ -13,7 +13,7 @@ Reference tables (CAMEO names, country names, agent names, the PLOVER crosswalk)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -506,6 +506,13 @@ class Layout:
     def row(self, record: Record, scheme: str | None = None) -> list[Cell] | None:
         """Return a record's row in this layout, or None when the layout leaves it out."""
         return self.make_row(record, scheme or self.default_scheme)
+
+    def rows(self, records: Iterable[Record], scheme: str | None = None) -> Iterator[list[Cell]]:
+        """Yield each record's row, skipping those the layout leaves out."""
+        for record in records:
+            row = self.row(record, scheme)
+            if row is not None:
+                yield row
 
 
 def native_columns() -> tuple[str, ...]:

@@ -55,16 +55,8 @@ def export_chunks(
         return gdelt_copy_stream(engine, request.where, request.fmt)
     records, close = record_stream(engine, request.where, request.dedup)
     layout = layout_for(request.layout, merged=request.dedup != "none")
-    rows = layout_rows(merge(records, request.dedup, presorted=True), layout, request.scheme)
+    rows = layout.rows(merge(records, request.dedup, presorted=True), request.scheme)
     return gathered(file_chunks(layout, request.fmt, rows)), close
-
-
-def layout_rows(records: Iterable[dict], layout: Layout, scheme: str | None) -> Iterator[list]:
-    """Yield each record's row in a layout, skipping those the layout leaves out."""
-    for record in records:
-        row = layout.row(record, scheme)
-        if row is not None:
-            yield row
 
 
 def file_chunks(layout: Layout, fmt: str, rows: Iterable[list]) -> Iterator[bytes]:
@@ -127,7 +119,7 @@ def write_data(engine: Engine, request: ExportRequest, path: Path, tally: Tally)
     layout = layout_for(request.layout, merged=request.dedup != "none")
     try:
         merged = tally.note(merge(records, request.dedup, presorted=True))
-        rows = tally.counted(layout_rows(merged, layout, request.scheme))
+        rows = tally.counted(layout.rows(merged, request.scheme))
         write_file(path, file_chunks(layout, request.fmt, rows))
     finally:
         close()
@@ -143,7 +135,7 @@ def write_mentions(
     try:
         mentions = ({**r, "event_id": merged_into.get(r["event_id"], r["event_id"])}
                     for r in records)  # fmt: skip
-        rows = tally.counted(layout_rows(mentions, layout, request.scheme))
+        rows = tally.counted(layout.rows(mentions, request.scheme))
         write_file(path, file_chunks(layout, request.fmt, rows))
     finally:
         close()

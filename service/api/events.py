@@ -54,12 +54,24 @@ def event_filter(args: dict[str, Any], **fixed: Any) -> EventFilter:
     return EventFilter(**{**values, **fixed})
 
 
+def refuse_cursor() -> None:
+    """Answer 422 for a cursor this service did not make."""
+    abort(422, errors={"query": {"cursor": ["Not a cursor this service returned."]}})
+
+
+def known_job(job_id: str) -> str:
+    """Return a job id that exists, answering 404 otherwise."""
+    if not JOB_ID.fullmatch(job_id) or not job_exists(engine(), job_id):
+        abort(404, message=f"No job {job_id}.")
+    return job_id
+
+
 def decode_cursor(cursor: str | None) -> int:
     """Turn a cursor into the last id seen, answering 422 for one we did not make."""
     if cursor is None:
         return 0
     if not cursor.isascii() or not cursor.isdigit() or int(cursor) > MAX_CURSOR:
-        abort(422, errors={"query": {"cursor": ["Not a cursor this service returned."]}})
+        refuse_cursor()
     return int(cursor)
 
 
@@ -78,7 +90,7 @@ def decode_key_cursor(cursor: str | None) -> list[Any] | None:
         key = None
     valid = isinstance(key, list) and all(isinstance(v, str | int) for v in key) and key
     if not valid:
-        abort(422, errors={"query": {"cursor": ["Not a cursor this service returned."]}})
+        refuse_cursor()
     return key
 
 
@@ -98,7 +110,7 @@ class Events(MethodView):
                 rows, next_key = merged_page(engine(), event_filter(args), args["dedup"], key,
                                              args["limit"])  # fmt: skip
             except ValueError:
-                abort(422, errors={"query": {"cursor": ["Not a cursor this service returned."]}})
+                refuse_cursor()
             next_cursor = None if next_key is None else encode_key_cursor(next_key)
         links = {}
         if next_cursor:
@@ -123,8 +135,7 @@ class JobEventsCsv(MethodView):
     @blp.alt_response(404, description="Unknown job.")
     def get(self, args: dict[str, Any], job_id: str):
         """Download a job's events as CSV, streamed."""
-        if not JOB_ID.fullmatch(job_id) or not job_exists(engine(), job_id):
-            abort(404, message=f"No job {job_id}.")
+        known_job(job_id)
         where = event_filter(args, job_id=job_id)
         return stream_csv(where, f"job-{job_id}.csv", args["gzip"], args["dedup"])
 
@@ -158,8 +169,7 @@ class JobEventsExport(MethodView):
     @blp.alt_response(404, description="Unknown job.")
     def get(self, args: dict[str, Any], job_id: str):
         """Download a job's events in a peer layout and format, deduplicated as asked."""
-        if not JOB_ID.fullmatch(job_id) or not job_exists(engine(), job_id):
-            abort(404, message=f"No job {job_id}.")
+        known_job(job_id)
         return stream_export(event_filter(args, job_id=job_id), args, f"job-{job_id}")
 
 

@@ -181,19 +181,23 @@ def dedup_order(mode: str) -> list[ColumnElement[Any]]:
     return [events.c.id]
 
 
+def records_query(where: EventFilter, mode: str) -> Any:
+    """Select the matching events as records, with their article's fields, in merge order."""
+    return (
+        select(*(events.c[name] for name in RECORD_FIELDS), *article_columns())
+        .join(articles, articles.c.id == events.c.article_id)
+        .where(*where.clauses())
+        .order_by(*dedup_order(mode))
+    )
+
+
 def record_stream(
     engine: Engine, where: EventFilter, mode: str
 ) -> tuple[Iterator[dict[str, Any]], Callable[[], None]]:
     """Connect now; return the matching events as records (with their article's url, source
     and publication date) in `dedup_order(mode)`, and a close for the response's end."""
     connection = checked_connection(engine)
-    columns = [events.c[name] for name in RECORD_FIELDS]
-    query = (
-        select(*columns, *article_columns())
-        .join(articles, articles.c.id == events.c.article_id)
-        .where(*where.clauses())
-        .order_by(*dedup_order(mode))
-    )
+    query = records_query(where, mode)
 
     def rows() -> Iterator[dict[str, Any]]:
         with connection:
@@ -237,12 +241,7 @@ def mention_group(
         ).mappings().first()
         if found is None:
             return None
-        query = (
-            select(*columns, *article_columns())
-            .join(articles, articles.c.id == events.c.article_id)
-            .where(*where.clauses(), *merge_candidates(dict(found), mode))
-            .order_by(*dedup_order(mode))
-        )
+        query = records_query(where, mode).where(*merge_candidates(dict(found), mode))
         candidates = [dict(row) for row in connection.execute(query).mappings()]
     for group in groups_of(candidates, mode):
         if any(mention["event_id"] == event_id for mention in group):
@@ -298,12 +297,7 @@ def merged_page(
     """
     order = dedup_order(mode)
     keys = [expression.label(f"_key{index}") for index, expression in enumerate(order)]
-    query = (
-        select(*(events.c[name] for name in RECORD_FIELDS), *article_columns(), *keys)
-        .join(articles, articles.c.id == events.c.article_id)
-        .where(*where.clauses())
-        .order_by(*order)
-    )
+    query = records_query(where, mode).add_columns(*keys)
     if after is not None:
         query = query.where(tuple_(*order) > tuple_(*cursor_values(order, after)))
     groups: list[list[dict[str, Any]]] = []
