@@ -25,7 +25,7 @@ class ExportOut(Schema):
     """A bundle export and its state: queued, running, done or failed."""
 
     export_id = fields.String()
-    status = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    status = fields.String(metadata={"enum": ["queued", "running", "done", "failed", "expired"]})
     request = fields.Dict(metadata={"description": "The filters and options it was made with."})
     rows = fields.Integer(allow_none=True, metadata={"description": "Rows of the data file."})
     bytes = fields.Integer(allow_none=True, metadata={"description": "Size of the bundle."})

@@ -35,6 +35,9 @@ def default_config(data_dir: Path) -> dict[str, Any]:
         "RETRY_AFTER_SECONDS": 5,
         # Batches of this many new articles or more are fanned out to tasks by a worker.
         "DISPATCH_THRESHOLD": 50,
+        # A built bundle's file is deleted this long after it was built; the export stays
+        # listed as `expired`, and the same request can be made again.
+        "EXPORT_RETENTION_HOURS": 168,
         # flask-smorest and the OpenAPI document at /api/v1/openapi.json.
         "API_TITLE": "Dyad",
         "API_VERSION": "v1",

@@ -80,12 +80,22 @@ def reconcile() -> dict[str, int]:
 
     stalled = requeue_stalled_exports(_engine(), config["LEASE_SECONDS"])
     send(build_export.name, stalled + waiting_exports(_engine(), config["QUEUED_LEASE_SECONDS"]))
+    delete_expired_bundles(config["EXPORT_RETENTION_HOURS"])
     if outcome.republish or outcome.failed:
         log.warning(
             "reconciler: re-published %d of %d stuck articles, failed %d",
             published, len(outcome.republish), len(outcome.failed),
         )  # fmt: skip
     return {"republished": published, "failed": len(outcome.failed)}
+
+
+def delete_expired_bundles(retention_hours: float) -> None:
+    """Expire the bundles built longer ago than the retention time, and delete their files."""
+    from service.storage.exports import expire_exports
+
+    # The row is marked first: a download already under way keeps reading the deleted file.
+    for export_id in expire_exports(_engine(), retention_hours):
+        bundle_path(export_id).unlink(missing_ok=True)
 
 
 @shared_task(name="dyad.export")

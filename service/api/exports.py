@@ -80,10 +80,14 @@ class ExportBundle(MethodView):
     @blp.doc(**BUNDLE_DOC)
     @blp.alt_response(404, description="Unknown export.")
     @blp.alt_response(409, description="The bundle is not built (yet, or it failed).")
-    @blp.alt_response(410, description="The bundle was built but its file is gone.")
+    @blp.alt_response(410, description="The bundle expired, or its file is gone.")
     def get(self, export_id: str):
         """Download a finished bundle."""
         row = found(export_id)
+        if row["status"] == "expired":
+            hours = current_app.config["EXPORT_RETENTION_HOURS"]
+            abort(410, message=f"The bundle of export {export_id} was deleted {hours} hours "
+                  "after it was built; POST the same request to /exports again.")  # fmt: skip
         if row["status"] != "done":
             detail = f": {row['error']}" if row["error"] else ""
             abort(409, message=f"Export {export_id} is {row['status']}{detail}.")

@@ -71,18 +71,32 @@ def waiting_exports(engine: Engine, older_than_seconds: float) -> list[str]:
     return [row.id for row in rows if as_utc(row.created_at).timestamp() <= cutoff]
 
 
+def expire_exports(engine: Engine, retention_hours: float) -> list[str]:
+    """Mark `expired`, and return, the exports built longer ago than the retention time."""
+    cutoff = now() - timedelta(hours=retention_hours)
+    return move_older(engine, "done", exports.c.finished_at, cutoff, {"status": "expired"})
+
+
 def requeue_stalled_exports(engine: Engine, lease_seconds: float) -> list[str]:
     """Put back in the queue, and return, the exports running longer than a lease (their
     worker died mid-build)."""
     cutoff = now() - timedelta(seconds=lease_seconds)
+    moved = {"status": "queued", "started_at": None}
+    return move_older(engine, "running", exports.c.started_at, cutoff, moved)
+
+
+def move_older(
+    engine: Engine, status: str, moment: Any, cutoff: Any, values: dict[str, Any]
+) -> list[str]:
+    """Set `values` on the exports in `status` whose `moment` is before `cutoff`; return them."""
     with write_transaction(engine) as connection:
-        stalled = [row.id for row in connection.execute(
-            select(exports.c.id)
-            .where(exports.c.status == "running", exports.c.started_at < cutoff)
+        ids = [row.id for row in connection.execute(
+            select(exports.c.id).where(exports.c.status == status, moment < cutoff)
         )]  # fmt: skip
-        if stalled:
+        if ids:
+            # The status is checked again: a row that moved on meanwhile is left alone.
             connection.execute(
-                update(exports).where(exports.c.id.in_(stalled), exports.c.status == "running")
-                .values(status="queued", started_at=None)
+                update(exports).where(exports.c.id.in_(ids), exports.c.status == status)
+                .values(values)
             )  # fmt: skip
-    return stalled
+    return ids

@@ -130,3 +130,39 @@ def test_a_bundle_whose_file_is_gone_is_410(app, client, stored):
     (Path(app.config["DATA_DIR"]) / "exports" / f"{export_id}.zip").unlink()
     gone = client.get(f"/api/v1/exports/{export_id}/bundle.zip")
     assert gone.status_code == 410 and "no longer available" in gone.get_json()["message"]
+
+
+def test_the_reconciler_deletes_bundles_past_their_retention(make_app):
+    from pathlib import Path
+
+    app = make_app(EXPORT_RETENTION_HOURS=0.01)
+    client = app.test_client()
+    kept, old = (client.post("/api/v1/exports", json={}).get_json()["export_id"] for _ in "ab")
+    drain_tasks(app)
+    with app.app_context():
+        assert tasks.build_export(old) == "done"
+        _built_hours_ago(app, old, 1)
+        assert tasks.build_export(kept) == "done"
+        tasks.reconcile()
+    folder = Path(app.config["DATA_DIR"]) / "exports"
+    assert not (folder / f"{old}.zip").exists() and (folder / f"{kept}.zip").is_file()
+    assert client.get(f"/api/v1/exports/{old}").get_json()["status"] == "expired"
+    gone = client.get(f"/api/v1/exports/{old}/bundle.zip")
+    assert gone.status_code == 410 and "POST the same request" in gone.get_json()["message"]
+    with client.get(f"/api/v1/exports/{kept}/bundle.zip") as download:
+        assert download.status_code == 200
+
+
+def _built_hours_ago(app, export_id: str, hours: float) -> None:
+    """Move an export's build time back by `hours`."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from service.storage.clock import now
+    from service.storage.engine import get_engine
+    from service.storage.tables import exports
+
+    with get_engine(app.config["DATABASE_URL"]).begin() as connection:
+        connection.execute(update(exports).where(exports.c.id == export_id)
+                           .values(finished_at=now() - timedelta(hours=hours)))  # fmt: skip
