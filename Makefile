@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: install run test lint bench quality clean
+.PHONY: install run test lint bench chaos quality clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: install lint
 bench: install
 	$(BIN)/python bench/bench_coder.py --write BENCHMARKS.md
 	$(BIN)/python bench/bench_service.py --write BENCHMARKS.md
+
+# Kill workers and Redis while 5,000 articles drain; record the figures in RELIABILITY.md.
+chaos: install
+	$(BIN)/python bench/chaos.py --articles 5000 --write RELIABILITY.md
 
 # Regenerate the README's "Quality" section from the gold sets in ../shared/gold.
 quality: install

@@ -54,12 +54,15 @@ def flat_cell(value: Any) -> Any:
 def delimited_lines(columns: Sequence[str], rows: Iterable[Row], delimiter: str) -> Iterator[str]:
     """Yield a header line and one line per row, csv-quoted, formula cells neutralised."""
     buffer = _LineBuffer()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    # With \r\n as its terminator the csv module quotes every cell holding a \r, not only a \n:
+    # every reader ends a row at a bare \r, and what followed it would start a new row with an
+    # unguarded cell. The lines still end in \n.
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(columns)
-    yield buffer.take()
+    yield buffer.take_line()
     for row in rows:
         writer.writerow([spreadsheet_safe(flat_cell(value)) for value in row])
-        yield buffer.take()
+        yield buffer.take_line()
 
 
 class _LineBuffer:
@@ -73,11 +76,11 @@ class _LineBuffer:
         self.parts.append(text)
         return len(text)
 
-    def take(self) -> str:
-        """Return and forget the collected text."""
+    def take_line(self) -> str:
+        """Return and forget the row written since the last take, ending it in \n, not \r\n."""
         text = "".join(self.parts)
         self.parts.clear()
-        return text
+        return text.removesuffix("\r\n") + "\n"
 
 
 def json_lines(columns: Sequence[str], rows: Iterable[Row]) -> Iterator[str]:

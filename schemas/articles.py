@@ -23,7 +23,8 @@ class ArticleIn(Schema):
     source = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
     published_at = PublishedAt(load_default=None, allow_none=True)
     language = Text(load_default=None, allow_none=True, validate=validate.Length(max=20))
-    id = ClientId(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    id = ClientId(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                  metadata={"anyOf": [{"type": "string"}, {"type": "integer"}]})  # fmt: skip
     metadata = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
 
     @validates("text")

@@ -18,6 +18,12 @@ CSV_COLUMNS: tuple[str, ...] = RECORD_FIELDS
 _CODE = validate.Regexp(r"\A[A-Z]{1,40}\Z", error="An actor code prefix: capital letters only.")
 _EVENT_CODE = validate.Regexp(r"\A[0-9]{1,4}\Z", error="A CAMEO code prefix: 1 to 4 digits.")
 DATE_ERROR = "A date: YYYY, YYYY-MM or YYYY-MM-DD."
+# What the OpenAPI document says of a date filter and a bounding box; the checks below are
+# stricter (a real calendar date, corners in order), which a pattern cannot say.
+DATE_DOC = {"pattern": "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$", "description": DATE_ERROR}
+_NUMBER = r"-?[0-9]+(\.[0-9]+)?"
+BBOX_DOC = {"type": "string", "pattern": f"^{_NUMBER}(,{_NUMBER}){{3}}$",
+            "description": "min_lon,min_lat,max_lon,max_lat"}  # fmt: skip
 
 
 def check_partial_date(value: str) -> None:
@@ -56,8 +62,8 @@ class EventQuery(Schema):
         validate=validate.Regexp(r"\A[0-9a-f]{32}\Z", error="A job id: 32 hexadecimal digits.")
     )
     article_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
-    date_from = fields.String(validate=check_partial_date)
-    date_to = fields.String(validate=check_partial_date)
+    date_from = fields.String(validate=check_partial_date, metadata=DATE_DOC)
+    date_to = fields.String(validate=check_partial_date, metadata=DATE_DOC)
     source = fields.String(validate=_CODE)
     target = fields.String(validate=_CODE)
     event_code = fields.String(validate=_EVENT_CODE)
@@ -65,7 +71,7 @@ class EventQuery(Schema):
     location_country = fields.String(
         validate=validate.Regexp(r"\A[A-Z]{2}\Z", error="An ISO 3166 alpha-2 code, e.g. CH.")
     )
-    bbox = BoundingBox(metadata={"description": "min_lon,min_lat,max_lon,max_lat"})
+    bbox = BoundingBox(metadata=BBOX_DOC)
     country = fields.String(
         validate=validate.Regexp(r"\A[A-Z]{3}\Z", error="An ISO 3166 alpha-3 code, e.g. RUS.")
     )

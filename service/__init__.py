@@ -22,6 +22,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     check_config(app.config)
+    # The beat schedule, export bundles and the file queue live here; beat dies without it.
+    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
 
     from service.api import init_api
     from workers import celery_init_app

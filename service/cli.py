@@ -38,11 +38,32 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="export stored events in a peer layout, or as a citable bundle"
     )
     add_export_options(export)
-    db = commands.add_parser("db", help="database migrations")
+    db = commands.add_parser("db", help="database migrations, backups and restores")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply every pending migration")
     db_commands.add_parser("current", help="print the database's revision")
+    backup = db_commands.add_parser(
+        "backup", help="copy the database to FILE (SQLite's backup API, or pg_dump)"
+    )
+    backup.add_argument("file", metavar="FILE", type=Path)
+    restore = db_commands.add_parser(
+        "restore", help="replace the database with a backup made by `dyad db backup`"
+    )
+    restore.add_argument("file", metavar="FILE", type=Path)
+    add_key_commands(commands)
     return parser
+
+
+def add_key_commands(commands: Any) -> None:
+    """Add `dyad keys create|list|revoke`."""
+    keys = commands.add_parser("keys", help="API keys: create, list and revoke them")
+    key_commands = keys.add_subparsers(dest="key_command", required=True, metavar="ACTION")
+    create = key_commands.add_parser("create", help="make a key and print its secret once")
+    create.add_argument("--name", required=True, help="whose key it is, for the listing")
+    create.add_argument("--admin", action="store_true", help="may read every job")
+    key_commands.add_parser("list", help="list the keys (never their secrets)")
+    revoke = key_commands.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("key_id", metavar="ID")
 
 
 # Query options of `dyad export`, validated by the API's own schema (flag -> query field).
@@ -109,13 +130,51 @@ def load_app() -> Flask:
 
 
 def run_db(args: argparse.Namespace) -> int:
-    """Upgrade the database, or print its revision."""
+    """Upgrade the database or print its revision; back it up or restore it."""
     from service.storage.migrate import current_revision, upgrade
 
     url = load_app().config["DATABASE_URL"]
+    if args.db_command in ("backup", "restore"):
+        return run_backup(args.db_command, url, args.file)
     if args.db_command == "upgrade":
         upgrade(url)
     print(current_revision(url) or "(empty)")
+    return 0
+
+
+def run_backup(action: str, url: str, path: Path) -> int:
+    """Back the database up to `path`, or restore it from there, and print what was copied."""
+    from service.storage.backup import BackupError, backup, restore
+
+    try:
+        summary = backup(url, path) if action == "backup" else restore(url, path)
+    except BackupError as error:
+        print(f"dyad: {error}", file=sys.stderr)
+        return 1
+    print(f"dyad: {summary}")
+    return 0
+
+
+def run_keys(args: argparse.Namespace) -> int:
+    """Create, list or revoke API keys in the configured database."""
+    from service.storage.engine import get_engine
+    from service.storage.keys import create_key, list_keys, revoke_key
+
+    engine = get_engine(load_app().config["DATABASE_URL"])
+    if args.key_command == "create":
+        key, secret = create_key(engine, args.name, "admin" if args.admin else "user")
+        print(f"created {key.role} key {key.id} for {key.name}; its secret, shown only now:")
+        print(secret)
+        return 0
+    if args.key_command == "revoke":
+        if not revoke_key(engine, args.key_id):
+            print(f"dyad: no live key {args.key_id}", file=sys.stderr)
+            return 1
+        print(f"revoked key {args.key_id}")
+        return 0
+    for key in list_keys(engine):
+        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "live"
+        print(f"{key.id}  {key.prefix}…  {key.role:5}  {state:22}  {key.name}")
     return 0
 
 
@@ -255,6 +314,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "web": run_web,
     "worker": run_worker,
     "db": run_db,
+    "keys": run_keys,
 }
 
 if __name__ == "__main__":

@@ -29,6 +29,15 @@ def default_config(data_dir: Path) -> dict[str, Any]:
         "RECONCILE_INTERVAL": 30,
         # Redis redelivers an unacknowledged task after this long; keep it above the time limit.
         "VISIBILITY_TIMEOUT": 3600,
+        # Access control: with it on, every API request needs a key (`dyad keys create`), a key
+        # reads only its own jobs, and each key may make RATE_LIMIT requests (flask-limiter's
+        # notation), counted in Redis when the broker is Redis, else in each process's memory.
+        "AUTH_REQUIRED": False,
+        "RATE_LIMIT": "1200 per minute",
+        "RATE_LIMIT_STORAGE": "",
+        # For fault tests only: accept a visibility timeout and a lease below the time limit,
+        # and look for unacknowledged tasks every second, so that tasks are delivered twice.
+        "ALLOW_EARLY_REDELIVERY": False,
         # How long a publish may wait for a broker that is down before the article is left
         # `queued` for the reconciler.
         "BROKER_TIMEOUT": 2.0,
@@ -49,6 +58,8 @@ def default_config(data_dir: Path) -> dict[str, Any]:
 
 def check_config(config: dict[str, Any]) -> None:
     """Refuse settings that would make the queue redeliver running tasks."""
+    if config["ALLOW_EARLY_REDELIVERY"]:
+        return
     if config["TASK_TIME_LIMIT"] >= config["VISIBILITY_TIMEOUT"]:
         raise ValueError("DYAD_TASK_TIME_LIMIT must be below DYAD_VISIBILITY_TIMEOUT")
     if config["LEASE_SECONDS"] <= config["TASK_TIME_LIMIT"]:

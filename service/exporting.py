@@ -180,8 +180,11 @@ def provenance_of(
             {"coder_version": coder, "dictionary_version": dictionaries}
             for coder, dictionaries in sorted(tally.coded_with)
         ],
+        # Who asked is not a filter a reader of the dataset needs (nor should see).
         "filters": {
-            name: value for name, value in asdict(request.where).items() if value is not None
+            name: value
+            for name, value in asdict(request.where).items()
+            if value is not None and name != "owner"
         },
         "layout": request.layout,
         "format": request.fmt,

@@ -83,6 +83,11 @@ def drop_database(admin: Any, name: str, url: str) -> None:
 
     get_engine(url).dispose()
     get_engine.cache_clear()
+    end_sessions_and_drop(admin, name)
+
+
+def end_sessions_and_drop(admin: Any, name: str) -> None:
+    """End every other session on a database, then drop it."""
     admin.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
         " WHERE datname = %s AND pid <> pg_backend_pid()",
@@ -91,21 +96,41 @@ def drop_database(admin: Any, name: str, url: str) -> None:
     admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
+def new_database(prefix: str) -> tuple[Any, str, str]:
+    """Create an empty database; return the admin connection, its name and its URL."""
+    require(POSTGRES_PORT, "PostgreSQL")
+    admin = postgres_admin()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    return admin, name, f"postgresql+psycopg://{admin.info.user}@{HOST}:{POSTGRES_PORT}/{name}"
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """Create and migrate a database for this session; drop it at the end."""
-    require(POSTGRES_PORT, "PostgreSQL")
     from service.storage.migrate import upgrade
 
-    admin = postgres_admin()
-    name = f"dyad_it_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://{admin.info.user}@{HOST}:{POSTGRES_PORT}/{name}"
+    admin, name, url = new_database("dyad_it")
     try:
         upgrade(url)
         yield url
     finally:
         drop_database(admin, name, url)
+        admin.close()
+
+
+@pytest.fixture
+def scratch_postgres_url() -> Iterator[str]:
+    """Create an empty database for one test (never migrated); drop it afterwards."""
+    from service.storage.engine import get_engine
+
+    admin, name, url = new_database("dyad_scratch")
+    try:
+        yield url
+    finally:
+        # Only this database's engine: clearing the whole cache would orphan other pools.
+        get_engine(url).dispose()
+        end_sessions_and_drop(admin, name)
         admin.close()
 
 
@@ -180,3 +205,16 @@ def queued(app):
         return [args[0] for name, args in drain_tasks(app) if name == "dyad.code_article"]
 
     return take
+
+
+# --- the hostile-input suite's figures --------------------------------------------------------
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Report how many requests the hostile suite sent and how many were server errors."""
+    from tests.hostile import TALLY
+
+    if TALLY.requests:
+        modules = ", ".join(f"{count} {module}" for module, count in sorted(TALLY.sent.items()))
+        terminalreporter.write_line(f"hostile input: {TALLY.requests} requests ({modules}), "
+                                    f"{len(TALLY.server_errors)} server errors")  # fmt: skip

@@ -74,7 +74,9 @@ def transport_options(config: dict[str, Any]) -> dict[str, Any]:
             "control_folder": str(folder / "control"),
             "store_processed": False,
         }
+    early = {"unacked_restore_interval": 1, "unacked_restore_throttle": 1}
     return {
+        **(early if config["ALLOW_EARLY_REDELIVERY"] else {}),
         "visibility_timeout": config["VISIBILITY_TIMEOUT"],
         "socket_connect_timeout": config["BROKER_TIMEOUT"],
         # One try: a retry would add kombu's 2 s interval to every POST while Redis is down.

@@ -45,7 +45,12 @@ def run_claim(task: Any, held: work.Claim) -> str:
     try:
         records = code_text(held)
     except SoftTimeLimitExceeded:
-        work.fail(engine, held, f"coding took longer than {config['TASK_TIME_LIMIT']} s")
+        reason = f"coding took longer than {config['TASK_TIME_LIMIT']} s"
+        # A machine short of CPU makes any article slow: try again, within the attempts.
+        if held.attempt < config["MAX_ATTEMPTS"]:
+            work.release(engine, held, reason, 0)
+            return "released"
+        work.fail(engine, held, reason)
         return "failed"
     except Exception as error:
         # The coder is deterministic: the same text would fail again, so fail it for good.

@@ -9,17 +9,44 @@ from flask_smorest import Api
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
 
 from service.storage.engine import get_engine
 
 log = logging.getLogger(__name__)
+# The error body's fields, in the README's order.
+ERROR_KEYS = ("code", "status", "message", "errors")
+INVALID = "Invalid input: see errors."
+
+
+class DyadApi(Api):
+    """flask-smorest's Api, whose error answers always carry a message and their own headers."""
+
+    def handle_http_exception(self, error: HTTPException):
+        """Answer as flask-smorest does, adding Werkzeug's description and headers."""
+        payload, code, headers = super().handle_http_exception(error)
+        # Refused fields come with errors by field and no message; an unknown path, a wrong
+        # method or an oversized body is raised by Werkzeug, whose description says what it is.
+        payload.setdefault("message", INVALID if "errors" in payload else error.description)
+        body = {key: payload[key] for key in ERROR_KEYS if key in payload}
+        # A 405 must list the allowed methods (RFC 9110); flask-smorest drops Werkzeug's headers.
+        own = {name: value for name, value in error.get_headers() if name != "Content-Type"}
+        return body, code, {**own, **(headers or {})}
 
 
 def init_api(app: Flask) -> Api:
     """Register the blueprints and the error handlers on `app`."""
+    from schemas.fields import ClientId
     from service.api import articles, codebook, events, exports, health, jobs
+    from service.api.access import init_access
 
-    api = Api(app)
+    init_access(app)
+    api = DyadApi(app)
+    if app.config["AUTH_REQUIRED"]:
+        api.spec.components.security_scheme("apiKey", {"type": "http", "scheme": "bearer"})
+        api.spec.options["security"] = [{"apiKey": []}]
+    # A client id may be a string or an integer: the field documents both (anyOf), not a type.
+    api.register_field(ClientId, None, None)
     for module in (articles, jobs, events, exports, codebook):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     api.register_blueprint(health.blp)

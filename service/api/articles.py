@@ -11,11 +11,13 @@ from marshmallow import ValidationError
 
 from schemas.articles import AcceptedArticle, ArticleIn, ArticleOut
 from service.api import engine
+from service.api.access import visible_owner
 from service.api.idempotency import idempotent
 from service.api.ingest import TooLong, json_body, load_article
 from service.api.jobs import IDEMPOTENCY_HEADER, job_links, store_and_publish
 from service.storage.articles import get_article
 from service.storage.events import article_events
+from service.storage.jobs import article_owned_by
 
 # The largest id a BIGINT holds: larger ones are unknown, not a database error.
 MAX_ID = 2**63 - 1
@@ -73,7 +75,10 @@ class Article(MethodView):
     def get(self, article_id: int):
         """Return an article's fields, state and events."""
         article = get_article(engine(), article_id)
-        if article is None:
+        owner = visible_owner()
+        # Another key's article is answered as one that does not exist.
+        if article is None or (owner is not None and not article_owned_by(engine(), article_id,
+                                                                            owner)):  # fmt: skip
             abort(404, message=f"No article {article_id}.")
         article["events"] = article_events(engine(), article_id)
         return article

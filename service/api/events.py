@@ -26,6 +26,7 @@ from schemas.events import (
     SummaryQuery,
 )
 from service.api import engine
+from service.api.access import visible_owner
 from service.api.export import csv_response, file_response
 from service.api.jobs import JOB_ID
 from service.exporting import ExportRequest, export_chunks
@@ -35,15 +36,18 @@ from service.storage.jobs import job_exists
 
 blp = Blueprint("events", __name__, description="Coded events, as JSON pages or CSV.")
 
+# ?gzip=true answers application/gzip, whatever the format inside.
+GZIP = {"application/gzip": {"schema": {"type": "string", "format": "binary"}}}
 CSV_DOC = {
     "responses": {
         "200": {
             "description": "The events as CSV with a header row (gzip with ?gzip=true).",
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "content": {"text/csv": {"schema": {"type": "string"}}, **GZIP},
         }
     }
 }
-FILTERS = tuple(EventFilter.__dataclass_fields__)
+# What a query may filter on; the owner comes from the request's API key, never the query.
+FILTERS = tuple(name for name in EventFilter.__dataclass_fields__ if name != "owner")
 MAX_CURSOR = 2**63 - 1
 EVENT_ID = re.compile(r"[0-9a-zA-Z_-]{1,32}")
 
@@ -51,7 +55,7 @@ EVENT_ID = re.compile(r"[0-9a-zA-Z_-]{1,32}")
 def event_filter(args: dict[str, Any], **fixed: Any) -> EventFilter:
     """Build the storage filter from validated query arguments."""
     values = {name: args[name] for name in FILTERS if args.get(name) is not None}
-    return EventFilter(**{**values, **fixed})
+    return EventFilter(**{**values, "owner": visible_owner(), **fixed})
 
 
 def refuse_cursor() -> None:
@@ -61,7 +65,8 @@ def refuse_cursor() -> None:
 
 def known_job(job_id: str) -> str:
     """Return a job id that exists, answering 404 otherwise."""
-    if not JOB_ID.fullmatch(job_id) or not job_exists(engine(), job_id):
+    # Another key's job is answered as one that does not exist.
+    if not JOB_ID.fullmatch(job_id) or not job_exists(engine(), job_id, visible_owner()):
         abort(404, message=f"No job {job_id}.")
     return job_id
 
@@ -146,8 +151,12 @@ EXPORT_DOC = {
             "description": "The events in the chosen layout and format, streamed (gzip with "
             "?gzip=true). csv and tsv have a header row; formula-like text cells get a leading "
             "apostrophe.",
-            "content": {media.split(";")[0]: {"schema": {"type": "string"}}
-                        for media in MEDIA_TYPES.values()},
+            "content": {**{media.split(";")[0]: {"schema": {"type": "string"}}
+                           for media in MEDIA_TYPES.values()},
+                        # ?format=json is one array of rows, an object each.
+                        "application/json": {"schema": {"type": "array",
+                                                        "items": {"type": "object"}}},
+                        **GZIP},
         }
     }
 }  # fmt: skip

@@ -6,13 +6,16 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, send_file, url_for
+from flask import current_app, request, send_file, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from marshmallow import ValidationError
 
 from schemas.exports import ExportIn, ExportOut
 from service.api import engine
+from service.api.access import may_read, requester
 from service.api.events import event_filter
+from service.api.ingest import json_body
 from service.api.jobs import JOB_ID
 from service.storage.clock import as_utc
 from service.storage.exports import create_export, get_export
@@ -45,21 +48,36 @@ def described(row: dict[str, Any]) -> dict[str, Any]:
 def found(export_id: str) -> dict[str, Any]:
     """Return an export's row, answering 404 for an id that is not one."""
     row = get_export(engine(), export_id) if JOB_ID.fullmatch(export_id) else None
-    if row is None:
+    if row is None or not may_read(row["owner"]):  # another key's export is not found
         abort(404, message=f"No export {export_id}.")
     return row
 
 
+def export_body() -> dict[str, Any]:
+    """Read and check the request's JSON body, answering 415, 400 or 422 as POST /articles does."""
+    # Not webargs' reader: it takes a body of another type for {} and lets a deeply nested
+    # one raise RecursionError (a 500).
+    try:
+        return ExportIn().load(json_body(request))
+    except ValidationError as error:
+        abort(422, errors={"json": error.messages})
+    raise AssertionError("unreachable")
+
+
 @blp.route("/exports")
 class Exports(MethodView):
-    @blp.arguments(ExportIn)
+    @blp.doc(requestBody={"content": {"application/json": {"schema": ExportIn}}, "required": True})
     @blp.response(202, ExportOut)
-    def post(self, body: dict[str, Any]):
+    @blp.alt_response(400, description="Malformed JSON or not UTF-8.")
+    @blp.alt_response(415, description="Not application/json.")
+    @blp.alt_response(422, description="Invalid fields.")
+    def post(self):
         """Ask for a bundle: the data file, its codebook and its provenance, as a .zip."""
+        body = export_body()
         where = asdict(event_filter(body))
-        request = {"where": where, "layout": body["layout"], "fmt": body["format"],
+        options = {"where": where, "layout": body["layout"], "fmt": body["format"],
                    "dedup": body["dedup"], "scheme": body.get("quad_scheme")}  # fmt: skip
-        export_id = create_export(engine(), request)
+        export_id = create_export(engine(), options, owner=requester())
         # A message the broker does not take is sent again by the reconciler: nothing is lost.
         send(build_export.name, [export_id])
         response = described(found(export_id))

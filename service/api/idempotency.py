@@ -42,6 +42,7 @@ def idempotent(engine: Engine, request: Request, handle: Callable[[], Answer]) -
     if key is None:
         return handle()
     check_key(key)
+    key = scoped(key)
     fingerprint = request_fingerprint(request)
     if not claim(engine, key, fingerprint):
         return replay(find(engine, key), fingerprint)
@@ -52,6 +53,16 @@ def idempotent(engine: Engine, request: Request, handle: Callable[[], Answer]) -
         raise
     remember(engine, key, body, status)
     return body, status
+
+
+def scoped(key: str) -> str:
+    """Give each API key its own Idempotency-Keys, so that one never replays another's job."""
+    from service.api.access import requester
+
+    owner = requester()
+    if owner is None:
+        return key
+    return "key:" + hashlib.sha256(f"{owner}\x00{key}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def check_key(key: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -99,9 +100,17 @@ def refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def finite_float(text: str) -> float:
+    """Parse a JSON number, refusing one too large for a float (1e999), which is Infinity."""
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"{text[:40]} is too large for a number")
+    return number
+
+
 def loads(text: str) -> Any:
-    """Parse strict JSON: no NaN or Infinity."""
-    return json.loads(text, parse_constant=refuse_constant)
+    """Parse strict JSON: no NaN or Infinity, whether written as such or as a huge number."""
+    return json.loads(text, parse_constant=refuse_constant, parse_float=finite_float)
 
 
 def parse_json(text: str) -> Any:
@@ -127,7 +136,7 @@ def body_bytes(request: Request) -> bytes:
 def json_body(request: Request) -> Any:
     """Return the request's JSON body, or answer 415 (not JSON) or 400 (malformed)."""
     if request.mimetype not in JSON_TYPES:
-        abort(415, message="Send the article as application/json.")
+        abort(415, message="Send the body as application/json.")
     return parse_json(decode_body(body_bytes(request)))
 
 

@@ -14,6 +14,7 @@ from flask_smorest import Blueprint, abort
 
 from schemas.articles import AcceptedJob, ArticleIn, JobOut, JobPage, JobQuery
 from service.api import engine
+from service.api.access import may_read, requester, visible_owner
 from service.api.idempotency import idempotent
 from service.api.ingest import read_batch
 from service.storage import jobs as job_store
@@ -43,6 +44,7 @@ BATCH_BODY = {
                 "type": "object",
                 "required": ["articles"],
                 "properties": {"articles": {"type": "array", "items": ArticleIn}},
+                "additionalProperties": False,
             }
         },
         "application/x-ndjson": {"schema": {"type": "string"}},
@@ -61,7 +63,8 @@ BATCH_BODY = {
 def store_and_publish(items: list[NewArticle], rejected: list[dict[str, Any]]) -> Submission:
     """Commit the job, then enqueue its new articles; unsent ones become due at once."""
     config = current_app.config
-    submission = job_store.submit(engine(), items, rejected, config["QUEUED_LEASE_SECONDS"])
+    submission = job_store.submit(engine(), items, rejected, config["QUEUED_LEASE_SECONDS"],
+                                  owner=requester())  # fmt: skip
     if unsent := enqueue(submission.new_ids):
         work.due_now(engine(), unsent)
     return submission
@@ -96,7 +99,8 @@ class Jobs(MethodView):
         """List jobs, newest first, optionally by status, a page at a time."""
         before = decode_job_cursor(args["cursor"]) if args.get("cursor") else None
         limit = args["limit"]
-        found = job_store.list_jobs(engine(), args.get("status"), before, limit + 1)
+        found = job_store.list_jobs(engine(), args.get("status"), before, limit + 1,
+                                    owner=visible_owner())  # fmt: skip
         page = found[:limit]
         for job in page:
             job["links"] = job_links(job["job_id"])
@@ -156,7 +160,7 @@ class Job(MethodView):
     def get(self, job_id: str):
         """Return a job's status, counts, progress, timestamps and article errors."""
         job = job_store.get_job(engine(), job_id) if JOB_ID.fullmatch(job_id) else None
-        if job is None:
+        if job is None or not may_read(job["owner"]):
             abort(404, message=f"No job {job_id}.")
         job["links"] = job_links(job_id)
         return job

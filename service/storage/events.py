@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.storage.engine import read_connection
-from service.storage.tables import EVENT_COLUMNS, events, job_articles
+from service.storage.tables import EVENT_COLUMNS, events, job_articles, jobs
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,15 @@ class EventFilter:
     country: str | None = None
     location_country: str | None = None
     bbox: tuple[float, float, float, float] | None = None
+    # The API key whose jobs' events are visible; None sees every event (an admin key, or
+    # access control off).
+    owner: str | None = None
 
     def clauses(self) -> list[ColumnElement[bool]]:
         """Translate the filters into WHERE clauses."""
         clauses: list[ColumnElement[bool]] = []
+        if self.owner is not None:
+            clauses.append(events.c.article_id.in_(owned_articles(self.owner)))
         if self.job_id is not None:
             in_job = select(job_articles.c.article_id).where(job_articles.c.job_id == self.job_id)
             clauses.append(events.c.article_id.in_(in_job))
@@ -66,6 +71,15 @@ class EventFilter:
                 )
             )
         return clauses
+
+
+def owned_articles(owner: str) -> Any:
+    """Select the ids of the articles in the jobs an API key created."""
+    return (
+        select(job_articles.c.article_id)
+        .join(jobs, jobs.c.id == job_articles.c.job_id)
+        .where(jobs.c.owner == owner)
+    )
 
 
 def page_events(

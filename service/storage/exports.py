@@ -14,12 +14,14 @@ from service.storage.engine import read_connection, write_transaction
 from service.storage.tables import exports
 
 
-def create_export(engine: Engine, request: dict[str, Any]) -> str:
-    """Store a queued export of `request` (its filters and options) and return its id."""
+def create_export(engine: Engine, request: dict[str, Any], owner: str | None = None) -> str:
+    """Store a queued export of `request` (its filters and options), asked for by the API key
+    `owner`, and return its id."""
     export_id = uuid.uuid4().hex
     with write_transaction(engine) as connection:
         connection.execute(exports.insert().values(
             id=export_id, status="queued", request=json.dumps(request), created_at=now(),
+            owner=owner,
         ))  # fmt: skip
     return export_id
 

@@ -53,9 +53,14 @@ class Submission:
 
 
 def submit(
-    engine: Engine, items: list[NewArticle], rejected: list[dict[str, Any]], queued_lease: float
+    engine: Engine,
+    items: list[NewArticle],
+    rejected: list[dict[str, Any]],
+    queued_lease: float,
+    owner: str | None = None,
 ) -> Submission:
-    """Store a job and its articles in one transaction; existing articles are reused."""
+    """Store a job (owned by the API key `owner`) and its articles in one transaction; existing
+    articles are reused."""
     job_id = uuid.uuid4().hex
     with write_transaction(engine) as connection:
         stored, new_ids = _store_articles(connection, items, queued_lease)
@@ -68,6 +73,7 @@ def submit(
                 n_articles=len(items),
                 n_rejected=len(rejected),
                 rejected=json.dumps(rejected[:REJECTIONS_KEPT]),
+                owner=owner,
                 **counts,
             )
         )
@@ -210,10 +216,17 @@ def get_job(engine: Engine, job_id: str) -> dict[str, Any] | None:
 
 
 def list_jobs(
-    engine: Engine, status: str | None, before: tuple[str, str] | None, limit: int
+    engine: Engine,
+    status: str | None,
+    before: tuple[str, str] | None,
+    limit: int,
+    owner: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Return up to `limit` jobs, newest first, after the keyset cursor `before`."""
+    """Return up to `limit` jobs, newest first, after the keyset cursor `before` (only the
+    API key `owner`'s when one is given)."""
     query = _jobs_query()
+    if owner is not None:
+        query = query.where(jobs.c.owner == owner)
     if status:
         query = query.where(status_expression() == status)
     if before:
@@ -247,6 +260,7 @@ def _job_dict(row: Any) -> dict[str, Any]:
         "started_at": as_utc(row.started_at),
         "finished_at": as_utc(row.finished_at) if finished >= row.n_articles else None,
         "rejected": rejected,
+        "owner": row.owner,
     }
 
 
@@ -269,8 +283,23 @@ def _job_errors(connection: Any, job_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def job_exists(engine: Engine, job_id: str) -> bool:
-    """Tell whether a job id is known."""
+def job_exists(engine: Engine, job_id: str, owner: str | None = None) -> bool:
+    """Tell whether a job id is known (and created by the API key `owner`, when given)."""
+    query = select(jobs.c.id).where(jobs.c.id == job_id)
+    if owner is not None:
+        query = query.where(jobs.c.owner == owner)
     with read_connection(engine) as connection:
-        found = connection.execute(select(jobs.c.id).where(jobs.c.id == job_id)).first()
+        found = connection.execute(query).first()
+    return found is not None
+
+
+def article_owned_by(engine: Engine, article_id: int, owner: str) -> bool:
+    """Tell whether an article is in a job the API key `owner` created."""
+    with read_connection(engine) as connection:
+        found = connection.execute(
+            select(job_articles.c.article_id)
+            .join(jobs, jobs.c.id == job_articles.c.job_id)
+            .where(job_articles.c.article_id == article_id, jobs.c.owner == owner)
+            .limit(1)
+        ).first()
     return found is not None

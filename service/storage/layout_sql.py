@@ -103,9 +103,11 @@ def actor_cells(code_column: Any, safe: Safe, name: str) -> Any:
         known_group = case((and_(skip == GROUP_CODE, size >= 6), func.substr(code, 4, 3)),
                            else_=null())  # fmt: skip
         country = case((root.in_(iso3), root), else_=null())
+        # The group and the types are pieces of the code, which a dictionary may fill with
+        # anything ("+1)" from "ABC+1)"): each is made safe, as the Python path does every cell.
         return [safe(func.nullif(code, "")).label("code"), country.label("country"),
-                known_group.label("known_group"), part(4).label("type1"), part(7).label("type2"),
-                part(10).label("type3")]  # fmt: skip
+                safe(known_group).label("known_group"), safe(part(4)).label("type1"),
+                safe(part(7)).label("type2"), safe(part(10)).label("type3")]  # fmt: skip
 
     return memoized(name, [code_column], cells)
 

@@ -42,3 +42,9 @@ def current_revision(url: str) -> str | None:
 def head_revision() -> str | None:
     """Return the newest revision shipped with this version."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def revisions() -> list[str]:
+    """Return every revision shipped with this version, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]

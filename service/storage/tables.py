@@ -51,6 +51,9 @@ jobs = Table(
     Column("n_events", Integer, nullable=False, default=0),
     Column("started_at", Timestamp),
     Column("finished_at", Timestamp),
+    # The API key that created the job (NULL when access control is off): only it, and admin
+    # keys, may read the job, its articles and their events.
+    Column("owner", String(32), index=True),
 )
 
 articles = Table(
@@ -151,6 +154,7 @@ exports = Table(
     Column("created_at", Timestamp, nullable=False),
     Column("started_at", Timestamp),
     Column("finished_at", Timestamp),
+    Column("owner", String(32), index=True),  # the API key that asked for it, as for jobs
 )
 
 idempotency_keys = Table(
@@ -165,3 +169,17 @@ idempotency_keys = Table(
 )
 
 EVENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in events.columns if c.name != "id")
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    # sha256 of the secret: the secret itself is shown once, at creation, and never stored.
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    # The secret's first characters, so that a listing can say which key is which.
+    Column("prefix", String(16), nullable=False),
+    Column("role", String(8), nullable=False),  # user | admin
+    Column("created_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp),
+)

@@ -280,9 +280,18 @@ def test_the_environment_configures_the_app(
         monkeypatch.setenv(name, value)
     app = create_app()
     for name, value in variables.items():
-        assert app.config[name.removeprefix("DYAD_")] == value
+        # Flask reads DYAD_* values as JSON where they parse ("true" is True), else as text.
+        assert app.config[name.removeprefix("DYAD_")] == as_flask_reads(value)
     path = urlsplit(web_healthcheck_url(services["web"])).path
     assert app.test_client().get(path).status_code == 200
+
+
+def as_flask_reads(value: str) -> Any:
+    """Return an environment value as Flask's from_prefixed_env reads it."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
 
 
 def test_the_database_url_reaches_the_postgres_service(services: dict[str, Any]) -> None:

@@ -202,3 +202,32 @@ def test_article_out_of_attempts_is_failed_by_the_reconciler(stack):
     assert [error["article_id"] for error in job["errors"]] == [article_id]
     assert f"{max_attempts} attempts" in job["errors"][0]["error"]
     assert service.reconcile() == {"republished": 0, "failed": 0}, "a failed article stays failed"
+
+
+def test_tasks_delivered_twice_leave_no_duplicate_rows_and_the_same_results(stack, seed_batch):
+    """A visibility timeout and a lease below the task time: tasks are really run twice."""
+    from coder.pipeline import code_article
+
+    seeds = [json.loads(line) for line in seed_batch.decode().splitlines()]
+    # Long enough (about 20 seed articles each) that coding one takes several seconds.
+    long_articles = [{"id": f"long-{n}", "published_at": seed["published_at"],
+                      "text": "\n\n".join([seed["text"]] * 20) + f"\n\nCopy {n}."}
+                     for n, seed in enumerate(seeds[:4])]  # fmt: skip
+    early = {"ALLOW_EARLY_REDELIVERY": True, "VISIBILITY_TIMEOUT": 1, "LEASE_SECONDS": 2,
+             "MAX_ATTEMPTS": 10}
+    service = stack.service(**early)
+    stack.start_worker(**early)
+    accepted = service.submit(ndjson(*long_articles))
+    job = service.wait_for_job(accepted["job_id"], timeout=300)
+    assert job["status"] == "done", job
+    attempts = stack.sql("SELECT sum(attempts) AS n FROM articles")[0].n
+    assert attempts > len(long_articles), "no task was executed twice: the test proves nothing"
+
+    stored = stack.sql("SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM events")[0]
+    assert stored.n == stored.ids == job["counts"]["events"]
+    for article_id, sent in zip(accepted["article_ids"], long_articles, strict=True):
+        rows = stack.sql("SELECT event_id, event_code FROM events WHERE article_id = :a",
+                         a=article_id)  # fmt: skip
+        expected = {(e.event_id, e.event_code) for e in code_article(
+            sent["text"], published=sent["published_at"], article_id=str(article_id))}  # fmt: skip
+        assert {tuple(row) for row in rows} == expected

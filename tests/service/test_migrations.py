@@ -65,3 +65,11 @@ def test_upgrading_a_database_with_events_keeps_and_backfills_them(tmp_path):
             "SELECT event_id, date, date_precision, date_source, date_text FROM events"
         ).one()
     assert tuple(row) == ("e1", "2021-12-07", "day", "publication", "")
+
+
+def test_sqlite_connections_keep_foreign_keys_on_after_migrating(tmp_path):
+    # Migrations run with SQLite's foreign keys off, so that a table rebuild cannot cascade.
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    migrate.upgrade(url)
+    with get_engine(url).connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -148,11 +148,18 @@ def test_a_coder_error_fails_the_article_with_its_reason(monkeypatch, engine, ar
     assert row.status == "failed" and row.error == "coder error: RuntimeError: boom"
 
 
-def test_a_task_past_its_soft_time_limit_fails_with_the_reason(monkeypatch, engine, article_id):
+def test_a_task_past_its_soft_time_limit_is_retried_then_failed(monkeypatch, app, engine,
+                                                                 article_id):  # fmt: skip
     def slow(_held):
         raise SoftTimeLimitExceeded()
 
     monkeypatch.setattr(tasks, "code_text", slow)
+    # Slowness may be the machine's (a CPU starved by other work): it is retried...
+    for _ in range(app.config["MAX_ATTEMPTS"] - 1):
+        assert tasks.code_article(article_id) == "released"
+        row = state(engine, article_id)
+        assert row.status == "queued" and "longer than" in row.error
+    # ... until the article has used every attempt.
     assert tasks.code_article(article_id) == "failed"
     assert "longer than" in state(engine, article_id).error
 
