@@ -204,9 +204,14 @@ def free_port() -> int:
 
 def spawn(env: Env, args: list[str], log_name: str) -> subprocess.Popen[bytes]:
     """Start `dyad <args>` in its own process group, logging to the data folder."""
-    log = open(Path(env.data_dir) / log_name, "ab")  # noqa: SIM115 - closed with the process
+    return start_dyad(args, env.variables(), Path(env.data_dir) / log_name)
+
+
+def start_dyad(args: list[str], environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start `dyad <args>` in its own process group, appending its output to `log`."""
+    output = open(log, "ab")  # noqa: SIM115 - closed with the process
     command = [sys.executable, "-m", "service.cli", *args]
-    return subprocess.Popen(command, env=env.variables(), cwd=REPO, stdout=log, stderr=log,
+    return subprocess.Popen(command, env=environment, cwd=REPO, stdout=output, stderr=output,
                             start_new_session=True)  # fmt: skip
 
 

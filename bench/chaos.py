@@ -46,11 +46,11 @@ from bench_service import (
     pg_connect,
     scratch_database,
     seed_articles,
+    start_dyad,
     stop,
 )
 from sections import write_section
 
-REPO = Path(__file__).resolve().parents[1]
 API = "/api/v1"
 BATCH_SIZE = 20
 TERMINAL_ARTICLE = frozenset(("coded", "failed"))
@@ -153,10 +153,7 @@ class Stack:
 
     def spawn(self, args: list[str], log_name: str) -> subprocess.Popen[bytes]:
         """Start `dyad <args>` in its own process group, appending to a log."""
-        log = open(self.folder / log_name, "ab")  # noqa: SIM115 - closed with the process
-        command = [sys.executable, "-m", "service.cli", *args]
-        return subprocess.Popen(command, env=self.environment(), cwd=REPO, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        return start_dyad(args, self.environment(), self.folder / log_name)
 
     def start_redis(self) -> None:
         """Start Redis with this run's persistence, and wait until it answers."""

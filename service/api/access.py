@@ -17,8 +17,8 @@ from flask_smorest import abort
 from service.storage.keys import ApiKey, find_key
 
 # Health checks and the API's description are open: load balancers and clients need them.
-PUBLIC_PATHS = frozenset(("/healthz", "/readyz", "/api/v1/healthz", "/api/v1/readyz",
-                          "/api/v1/openapi.json"))  # fmt: skip
+# (/healthz and /readyz themselves are outside /api/, where no key is ever asked for.)
+PUBLIC_PATHS = frozenset(("/api/v1/healthz", "/api/v1/readyz", "/api/v1/openapi.json"))
 
 
 def init_access(app: Flask) -> Limiter:

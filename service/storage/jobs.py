@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from service.storage.clock import as_utc, later, now
 from service.storage.engine import read_connection, write_transaction
+from service.storage.events import owned_articles
 from service.storage.tables import REJECTIONS_KEPT, articles, job_articles, jobs
 
 ARTICLE_FIELDS = ("client_id", "title", "url", "source", "published_at", "language")
@@ -295,11 +296,6 @@ def job_exists(engine: Engine, job_id: str, owner: str | None = None) -> bool:
 
 def article_owned_by(engine: Engine, article_id: int, owner: str) -> bool:
     """Tell whether an article is in a job the API key `owner` created."""
+    query = owned_articles(owner).where(job_articles.c.article_id == article_id).limit(1)
     with read_connection(engine) as connection:
-        found = connection.execute(
-            select(job_articles.c.article_id)
-            .join(jobs, jobs.c.id == job_articles.c.job_id)
-            .where(job_articles.c.article_id == article_id, jobs.c.owner == owner)
-            .limit(1)
-        ).first()
-    return found is not None
+        return connection.execute(query).first() is not None

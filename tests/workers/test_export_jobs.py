@@ -93,14 +93,8 @@ def test_unknown_exports_are_404(client):
 
 
 def test_an_export_whose_worker_died_mid_build_is_built_again(make_app):
-    from datetime import timedelta
-
-    from sqlalchemy import update
-
-    from service.storage.clock import now
     from service.storage.engine import get_engine
     from service.storage.exports import claim_export, get_export
-    from service.storage.tables import exports
 
     app = make_app()
     client = app.test_client()
@@ -108,9 +102,7 @@ def test_an_export_whose_worker_died_mid_build_is_built_again(make_app):
     drain_tasks(app)
     engine = get_engine(app.config["DATABASE_URL"])
     assert claim_export(engine, export_id)  # a worker took it, then was killed
-    with engine.begin() as connection:  # ... longer ago than a lease
-        connection.execute(update(exports).where(exports.c.id == export_id)
-                           .values(started_at=now() - timedelta(hours=1)))  # fmt: skip
+    _hours_ago(app, export_id, "started_at", 1)  # ... longer ago than a lease
     with app.app_context():
         tasks.reconcile()
         assert get_export(engine, export_id)["status"] == "queued"
@@ -141,7 +133,7 @@ def test_the_reconciler_deletes_bundles_past_their_retention(make_app):
     drain_tasks(app)
     with app.app_context():
         assert tasks.build_export(old) == "done"
-        _built_hours_ago(app, old, 1)
+        _hours_ago(app, old, "finished_at", 1)
         assert tasks.build_export(kept) == "done"
         tasks.reconcile()
     folder = Path(app.config["DATA_DIR"]) / "exports"
@@ -153,8 +145,8 @@ def test_the_reconciler_deletes_bundles_past_their_retention(make_app):
         assert download.status_code == 200
 
 
-def _built_hours_ago(app, export_id: str, hours: float) -> None:
-    """Move an export's build time back by `hours`."""
+def _hours_ago(app, export_id: str, moment: str, hours: float) -> None:
+    """Set an export's `moment` (started_at, finished_at) to `hours` ago."""
     from datetime import timedelta
 
     from sqlalchemy import update
@@ -165,4 +157,4 @@ def _built_hours_ago(app, export_id: str, hours: float) -> None:
 
     with get_engine(app.config["DATABASE_URL"]).begin() as connection:
         connection.execute(update(exports).where(exports.c.id == export_id)
-                           .values(finished_at=now() - timedelta(hours=hours)))  # fmt: skip
+                           .values({moment: now() - timedelta(hours=hours)}))  # fmt: skip
